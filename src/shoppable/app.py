@@ -1,0 +1,53 @@
+"""The ASGI application: routers, error handlers and the lifespan of shared resources."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from shoppable import __version__, account
+from shoppable.catalog import api as catalog_api
+from shoppable.catalog.imports import ImportRunner
+from shoppable.config import Settings, get_settings
+from shoppable.identity import api as identity_api
+from shoppable.kit.db import Database
+from shoppable.kit.http import FastJSONResponse, RequestIdMiddleware, install_error_handlers
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_production_ready()
+    owns_database = database is None
+    db = database or Database(settings.database_url, echo=settings.sql_echo)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await app.state.import_runner.resume()
+        yield
+        await app.state.import_runner.drain()
+        if owns_database:
+            await db.dispose()
+
+    app = FastAPI(
+        title="Shoppable",
+        version=__version__,
+        summary="Social commerce API: catalogs, creators, affiliate plans, live shopping.",
+        default_response_class=FastJSONResponse,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = db
+    app.state.import_runner = ImportRunner(db)
+    install_error_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(identity_api.router)
+    app.include_router(account.router)
+    app.include_router(catalog_api.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,1 @@
+"""Shops, products, variants, inventory with its audit trail, search and importers."""

@@ -1,0 +1,177 @@
+"""REST endpoints of the catalog: shops, API keys, products, inventory and imports."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import Response
+
+from shoppable.catalog import imports, service, shops
+from shoppable.catalog.schemas import (
+    ApiKeyCreate,
+    ApiKeyRead,
+    ImportFormat,
+    ImportRead,
+    InventoryChange,
+    InventoryMovementPage,
+    InventoryMovementRead,
+    ProductCreate,
+    ProductPage,
+    ProductRead,
+    ProductUpdate,
+    ShopCreate,
+    ShopRead,
+    VariantRead,
+)
+from shoppable.identity import service as identity
+from shoppable.identity.deps import CurrentPrincipal, CurrentUser, OptionalPrincipal
+from shoppable.kit.deps import DbSession
+from shoppable.kit.http import FastJSONResponse
+from shoppable.kit.idempotency import IdempotencyKey, fingerprint, run_once
+from shoppable.kit.pagination import Cursor, Limit
+
+router = APIRouter(prefix="/api/v1", tags=["catalog"])
+
+ShopId = Annotated[str, "shop id"]
+
+
+def _json(body: Any, status_code: int = 200) -> Response:
+    return FastJSONResponse(body, status_code=status_code)
+
+
+def _shop(shop: Any) -> ShopRead:
+    return ShopRead(id=shop.id, slug=shop.slug, name=shop.name, currency=shop.currency, status=shop.status)
+
+
+@router.post("/shops", status_code=201, response_model=ShopRead, summary="Open a shop (user; becomes its owner)")
+async def create_shop(body: ShopCreate, session: DbSession, user: CurrentUser) -> ShopRead:
+    assert user.user_id is not None
+    shop = await shops.open_shop(session, owner_id=user.user_id, name=body.name, currency=body.currency, slug=body.slug)
+    return _shop(shop)
+
+
+@router.get("/shops/{shop_id}", response_model=ShopRead, summary="A shop (public)")
+async def get_shop(shop_id: str, session: DbSession) -> ShopRead:
+    return _shop(await shops.get_shop(session, shop_id))
+
+
+@router.post(
+    "/shops/{shop_id}/api-keys", status_code=201, response_model=ApiKeyRead,
+    summary="Create a shop API key (shop owner); the key is shown once",
+)
+async def create_api_key(
+    shop_id: str, session: DbSession, user: CurrentUser, body: ApiKeyCreate | None = None
+) -> ApiKeyRead:
+    shop = await shops.require_shop(session, user, shop_id, owner_only=True)
+    assert user.user_id is not None
+    key, secret = await identity.create_api_key(
+        session, shop_id=shop.id, created_by=user.user_id, name=(body.name if body else "") or "API key"
+    )
+    return ApiKeyRead(id=key.id, key=secret, name=key.name, shop_id=shop.id)
+
+
+@router.post("/shops/{shop_id}/products", status_code=201, response_model=ProductRead, summary="Create a product (shop)")
+async def create_product(shop_id: str, body: ProductCreate, session: DbSession, principal: CurrentPrincipal) -> Response:
+    return _json(await service.create_product(session, principal, shop_id, body), 201)
+
+
+@router.get(
+    "/shops/{shop_id}/products", response_model=ProductPage, summary="All the shop's products, any status (shop)"
+)
+async def list_shop_products(
+    shop_id: str, session: DbSession, principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None
+) -> Response:
+    items, next_cursor = await service.list_shop_products(session, principal, shop_id, limit=limit, cursor=cursor)
+    return _json({"items": items, "next_cursor": next_cursor})
+
+
+@router.get("/products", response_model=ProductPage, summary="Search active products (public)")
+async def search_products(
+    session: DbSession,
+    q: Annotated[str | None, Query(max_length=200, description="Full-text over title, description, tags, vendor")] = None,
+    shop_id: Annotated[str | None, Query(max_length=40)] = None,
+    category: Annotated[str | None, Query(max_length=255)] = None,
+    min_price: Annotated[int | None, Query(ge=0, le=10**15, description="Minor units")] = None,
+    max_price: Annotated[int | None, Query(ge=0, le=10**15, description="Minor units")] = None,
+    sort: service.Sort | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Response:
+    items, next_cursor = await service.search_products(
+        session, q=q, shop_id=shop_id, category=category, min_price=min_price, max_price=max_price, sort=sort,
+        limit=limit, cursor=cursor,
+    )
+    return _json({"items": items, "next_cursor": next_cursor})
+
+
+@router.get("/products/{product_id}", response_model=ProductRead, summary="A product (public: active ones)")
+async def get_product(product_id: str, session: DbSession, principal: OptionalPrincipal) -> Response:
+    return _json(await service.view_product(session, principal, product_id))
+
+
+@router.patch("/products/{product_id}", response_model=ProductRead, summary="Update a product (shop)")
+async def update_product(
+    product_id: str, body: ProductUpdate, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    return _json(await service.update_product(session, principal, product_id, body))
+
+
+@router.delete("/products/{product_id}", response_model=ProductRead, summary="Archive a product (shop)")
+async def delete_product(product_id: str, session: DbSession, principal: CurrentPrincipal) -> Response:
+    return _json(await service.delete_product(session, principal, product_id))
+
+
+@router.post("/variants/{variant_id}/inventory", response_model=VariantRead, summary="Set or adjust stock (shop)")
+async def change_inventory(
+    variant_id: str, body: InventoryChange, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    return _json(await service.change_inventory(session, principal, variant_id, body))
+
+
+@router.get(
+    "/variants/{variant_id}/inventory/movements", response_model=InventoryMovementPage,
+    summary="The stock audit trail of a variant, newest first (shop)",
+)
+async def list_inventory_movements(
+    variant_id: str, session: DbSession, principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None
+) -> InventoryMovementPage:
+    rows, next_cursor = await service.inventory_movements(session, principal, variant_id, limit=limit, cursor=cursor)
+    items = [InventoryMovementRead.model_validate(r, from_attributes=True) for r in rows]
+    return InventoryMovementPage(items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/shops/{shop_id}/imports", status_code=202, response_model=ImportRead,
+    summary="Import products from a Shopify CSV/JSON or WooCommerce CSV file (shop)",
+)
+async def create_import(
+    shop_id: str,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    idempotency_key: IdempotencyKey,
+    file: Annotated[UploadFile, File(description="The export file")],
+    format: Annotated[ImportFormat | None, Form(description="Sniffed from the file when absent")] = None,  # noqa: A002
+) -> Response:
+    shop = await shops.require_shop(session, principal, shop_id)
+    stored = await imports.store_upload(file)
+
+    async def start() -> tuple[int, Any]:
+        job = await imports.queue_import(
+            session, shop_id=shop.id, upload=stored, requested_format=format, actor=principal.key
+        )
+        return 202, imports.read_model(job)
+
+    status_code, body = await run_once(
+        session, principal=principal.key, key=idempotency_key,
+        request_fingerprint=fingerprint("import", shop.id, format or "", stored.sha256), action=start,
+    )
+    if status_code == 202 and body["status"] == "queued":
+        imports.schedule_after_commit(session, request.app.state.import_runner, body["id"])
+    return _json(body, status_code)
+
+
+@router.get("/imports/{import_id}", response_model=ImportRead, summary="An import's status and report (shop)")
+async def get_import(import_id: str, session: DbSession, principal: CurrentPrincipal) -> Response:
+    return _json(imports.read_model(await imports.get_import_for(session, principal, import_id)))

@@ -1,0 +1,298 @@
+"""Helpers the importer parsers share: cell cleaning, list splitting, slugs, numbers and CSV reading."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import lru_cache
+from typing import BinaryIO
+
+from shoppable.catalog.importers.records import ImageRecord, ImportFileError, SkippedRow, VariantRecord
+from shoppable.kit.money import to_minor_units
+
+# Shopify and WooCommerce bodies can exceed csv's 128 KiB default; the limit stays a bound on memory.
+_FIELD_LIMIT = 16 * 1024 * 1024
+
+GRAMS_PER_UNIT: dict[str, Decimal] = {
+    "g": Decimal(1),
+    "kg": Decimal(1000),
+    "lb": Decimal("453.59237"),
+    "lbs": Decimal("453.59237"),
+    "oz": Decimal("28.349523125"),
+}
+
+_NOT_SLUG = re.compile(r"[\W_]+")
+_UNESCAPED_COMMA = re.compile(r"(?<!\\),")
+_GROUPED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_WHOLE = re.compile(r"^[+-]?\d+$")
+
+
+def clean(value: str) -> str:
+    """Trim a cell; non-breaking spaces (spreadsheets love them) count as ordinary spaces."""
+    if "\xa0" in value:
+        value = value.replace("\xa0", " ")
+    return value.strip()
+
+
+def slugify(text: str) -> str:
+    """Lower-case, accent-free, hyphen-separated handle; letters of other scripts are kept."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+    return _NOT_SLUG.sub("-", bare.casefold()).strip("-")
+
+
+def split_list(text: str, *, escaped: bool = False, fold_case: bool = True) -> tuple[str, ...]:
+    """Split a comma list: items trimmed, empty ones dropped, duplicates (case-insensitive) removed.
+
+    ``escaped`` honours WooCommerce's ``\\,`` for a comma inside an item.
+    """
+    if not text:
+        return ()
+    parts = _UNESCAPED_COMMA.split(text) if escaped else text.split(",")
+    seen: set[str] = set()
+    items: list[str] = []
+    for part in parts:
+        item = clean(part.replace("\\,", ",") if escaped else part)
+        key = item.casefold() if fold_case else item
+        if item and key not in seen:
+            seen.add(key)
+            items.append(item)
+    return tuple(items)
+
+
+def dedupe_images(images: Iterable[tuple[str, str]]) -> tuple[ImageRecord, ...]:
+    """ImageRecords in the given order, one per URL; a later duplicate can only supply a missing alt."""
+    by_url: dict[str, ImageRecord] = {}
+    for url, alt in images:
+        known = by_url.get(url)
+        if known is None:
+            by_url[url] = ImageRecord(url, alt)
+        elif alt and not known.alt:
+            by_url[url] = ImageRecord(url, alt)
+    return tuple(by_url.values())
+
+
+def number_text(value: object) -> str:
+    """JSON scalars (str, int, ijson's Decimal) as the text a CSV cell would hold; other types ''."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return ""
+
+
+@lru_cache(maxsize=4096)
+def _minor_units(text: str, currency: str) -> int:
+    return to_minor_units(text, currency)
+
+
+def parse_price(text: str, currency: str, label: str) -> int:
+    """A non-negative amount in minor units; ValueError names the column and what is wrong with it."""
+    text = clean(text)
+    if not text:
+        raise ValueError(f"{label} is empty")
+    # "19,99" would otherwise lose its comma and become 1999.00: commas only as thousands separators.
+    if "," in text and not _GROUPED_THOUSANDS.match(text):
+        raise ValueError(f"{label} {text!r} is not a decimal amount (use '.' for decimals)")
+    try:
+        amount = _minor_units(text, currency)
+    except ValueError as exc:
+        raise ValueError(f"{label} {exc}") from None
+    if amount < 0:
+        raise ValueError(f"{label} {text!r} is negative")
+    return amount
+
+
+def parse_optional_price(text: str, currency: str, label: str) -> int | None:
+    """Like parse_price but blank, and zero (Shopify's "no compare-at price"), give None."""
+    if not clean(text):
+        return None
+    return parse_price(text, currency, label) or None
+
+
+def parse_int(text: str, label: str) -> int | None:
+    """A whole number ("12", "12.0"), None when blank."""
+    text = clean(text)
+    if not text:
+        return None
+    if _WHOLE.match(text):
+        return int(text)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or value != value.to_integral_value():
+        raise ValueError(f"{label} {text!r} is not a whole number")
+    return int(value)
+
+
+def parse_grams(text: str, unit: str, label: str) -> int | None:
+    """A non-negative weight in ``unit`` converted to whole grams (half-even), None when blank."""
+    text = clean(text)
+    if not text:
+        return None
+    factor = GRAMS_PER_UNIT.get(unit.casefold())
+    if factor is None:
+        raise ValueError(f"weight unit {unit!r} is not one of g, kg, lb, oz")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{label} {text!r} is not a number") from None
+    if not value.is_finite():
+        raise ValueError(f"{label} {text!r} is not a number")
+    if value < 0:
+        raise ValueError(f"{label} {text!r} is negative")
+    return int((value * factor).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def csv_records(stream: BinaryIO) -> Iterator[tuple[int, list[str]]]:
+    """Yield ``(row, cells)`` for every CSV record of a UTF-8 byte stream, the header being row 1.
+
+    Rows count CSV records, not physical lines (a quoted cell may span several lines), so they match the
+    row numbers a spreadsheet shows. The caller's stream is left open.
+    """
+    if csv.field_size_limit() < _FIELD_LIMIT:
+        csv.field_size_limit(_FIELD_LIMIT)
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    row = 0
+    try:
+        for row, cells in enumerate(csv.reader(text), start=1):
+            yield row, cells
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            f"The file is not UTF-8 text (bad bytes in row {row + 1}); export it as 'CSV UTF-8'."
+        ) from exc
+    except csv.Error as exc:
+        raise ImportFileError(f"The file is not valid CSV (row {row + 1}): {exc}.") from exc
+    finally:
+        # Without this the wrapper would close the caller's stream when it is garbage-collected.
+        with contextlib.suppress(ValueError):
+            text.detach()
+
+
+def read_header(records: Iterator[tuple[int, list[str]]], kind: str) -> tuple[dict[str, int], int]:
+    """Consume the header record: each lower-cased column name mapped to its first index, and the width."""
+    for _row, cells in records:
+        names = [clean(name.replace("\ufeff", "")).casefold() for name in cells]
+        if not any(names):
+            continue
+        if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
+            raise ImportFileError(
+                f"The {kind} file uses ';' or tabs between columns; export it with commas as separators."
+            )
+        index: dict[str, int] = {}
+        for position, name in enumerate(names):
+            index.setdefault(name, position)
+        return index, len(names)
+    raise ImportFileError("The file is empty.")
+
+
+def find_column(index: dict[str, int], *names: str) -> int | None:
+    """Index of the first of ``names`` (lower-case) present in the header."""
+    for name in names:
+        position = index.get(name)
+        if position is not None:
+            return position
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class VariantDraft:
+    """A variant whose own fields parsed; its options are checked against its siblings by assemble_variants."""
+
+    row: int
+    ref: str  # how a reason names it: "row 5" (CSV) or "variant 2" (JSON)
+    sku: str | None
+    values: tuple[str, str, str]  # Option1..3 values, "" when blank
+    price: int
+    compare_at: int | None
+    quantity: int | None
+    grams: int | None
+    image_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Assembled:
+    variants: tuple[VariantRecord, ...]
+    options: tuple[tuple[str, tuple[str, ...]], ...]
+    skipped: tuple[SkippedRow, ...]
+    error: str | None  # set when the whole product must be skipped
+
+
+def option_values(names: Sequence[str], values: Iterable[str]) -> tuple[str, str, str]:
+    """Option1..3 values with Shopify's "Title: Default Title" (no options at all) read as blank."""
+    first, second, third = (
+        "" if name.casefold() == "title" and value == "Default Title" else value
+        for name, value in zip(names, values, strict=True)
+    )
+    return first, second, third
+
+
+def assemble_variants(
+    drafts: Sequence[VariantDraft], names: Sequence[str], handle: str, value_label: str, prefixed: bool
+) -> Assembled:
+    """Decide the product's options from its variants and drop variants that cannot be told apart.
+
+    An option exists when some variant has a value for it (named "Option<n>" if its name is blank); a
+    variant lacking a value for an existing option, or repeating an earlier combination, is skipped.
+    ``value_label`` names an option value in reasons ("Option{n} Value"); ``prefixed`` starts each
+    reason with the variant's ``ref``, for formats whose ``row`` does not point at the variant itself.
+    """
+    active = [i for i in range(3) if any(draft.values[i] for draft in drafts)]
+    option_names = [names[i] or f"Option{i + 1}" for i in active]
+    folded = [name.casefold() for name in option_names]
+    for name, key in zip(option_names, folded, strict=True):
+        if folded.count(key) > 1:
+            return Assembled((), (), (), f"option name {name!r} is used twice")
+    seen: dict[tuple[str, ...], VariantDraft] = {}
+    variants: list[VariantRecord] = []
+    skipped: list[SkippedRow] = []
+    for draft in drafts:
+        lead = f"{draft.ref}: " if prefixed else ""
+        blank = next((i for i in active if not draft.values[i]), None)
+        if blank is not None:
+            option = option_names[active.index(blank)]
+            label = value_label.format(n=blank + 1)
+            skipped.append(
+                SkippedRow(draft.row, handle, f"{lead}{label} is empty but the product has option {option!r}")
+            )
+            continue
+        combination = tuple(draft.values[i] for i in active)
+        earlier = seen.get(combination)
+        if earlier is not None:
+            if combination:
+                described = " / ".join(f"{n}: {v}" for n, v in zip(option_names, combination, strict=True))
+                reason = f"duplicate option combination {described} (same as {earlier.ref})"
+            else:
+                reason = f"duplicate variant: the product has no options and already has one ({earlier.ref})"
+            skipped.append(SkippedRow(draft.row, handle, lead + reason))
+            continue
+        seen[combination] = draft
+        variants.append(
+            VariantRecord(
+                row=draft.row,
+                sku=draft.sku,
+                options=dict(zip(option_names, combination, strict=True)),
+                price=draft.price,
+                compare_at_price=draft.compare_at,
+                inventory_quantity=draft.quantity,
+                weight_grams=draft.grams,
+                image_url=draft.image_url,
+            )
+        )
+    values: list[dict[str, None]] = [{} for _ in active]
+    for combination in seen:
+        for slot, value in zip(values, combination, strict=True):
+            slot.setdefault(value)
+    options = tuple((name, tuple(slot)) for name, slot in zip(option_names, values, strict=True))
+    return Assembled(tuple(variants), options, tuple(skipped), None)

@@ -1,0 +1,254 @@
+"""Parse Shopify's product CSV, from the 2019 template to the 2024 "URL handle" layout, one handle at a time."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from shoppable.catalog.importers._common import (
+    VariantDraft,
+    assemble_variants,
+    clean,
+    csv_records,
+    dedupe_images,
+    find_column,
+    option_values,
+    parse_grams,
+    parse_int,
+    parse_optional_price,
+    parse_price,
+    read_header,
+    split_list,
+)
+from shoppable.catalog.importers.records import (
+    ImportFileError,
+    ImportItem,
+    ProductRecord,
+    SkippedRow,
+)
+from shoppable.kit.money import exponent
+
+_STATUSES = frozenset({"active", "draft", "archived"})
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"false", "no", "0"})
+_REQUIRED = (("Handle", ("handle", "url handle")), ("Title", ("title",)), ("Variant Price", ("variant price", "price")))
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """Cell index of each column; a column the file lacks points at the always-blank cell after the last."""
+
+    handle: int
+    title: int
+    body: int
+    vendor: int
+    category: int
+    type: int
+    tags: int
+    published: int
+    status: int
+    option_names: tuple[int, int, int]
+    option_values: tuple[int, int, int]
+    sku: int
+    grams: int
+    weight: int
+    weight_unit: int
+    quantity: int
+    price: int
+    compare_at: int
+    image_src: int
+    image_position: int
+    image_alt: int
+    variant_image: int
+
+
+def parse_shopify_csv(stream: BinaryIO, currency: str) -> Iterator[ImportItem]:
+    """Yield a ProductRecord per handle (SkippedRows for what cannot be imported), reading row by row.
+
+    Only the current handle's rows are held in memory; a product is emitted when the handle changes and
+    at the end of the file, so a product's rows must be contiguous (Shopify writes them that way).
+    ``row`` numbers count CSV records, header = row 1, not physical lines: a quoted cell may span
+    lines. Both the classic headers ("Handle", "Variant Price", "Image Src") and the 2024 ones
+    ("URL handle", "Price", "Product image URL") are understood, case-insensitively. A "Variant Weight"
+    without "Variant Weight Unit" is taken as kg. Raises ImportFileError (possibly after yielding
+    earlier products) when the file is empty, not UTF-8, not CSV, or lacks Handle, Title or Variant Price.
+    """
+    exponent(currency)
+    records = csv_records(stream)
+    index, width = read_header(records, "Shopify CSV")
+    cols = _columns(index, width)
+    padded = width + 1
+    group: list[tuple[int, list[str]]] = []
+    group_handle = ""
+    for row, cells in records:
+        if len(cells) < padded:
+            cells.extend([""] * (padded - len(cells)))
+        handle = clean(cells[cols.handle])
+        if not handle:
+            if any(cell.strip() for cell in cells):
+                yield SkippedRow(row, None, "row has no Handle")
+            continue
+        if handle != group_handle:
+            if group:
+                yield from _product(group, cols, currency)
+            group = []
+            group_handle = handle
+        group.append((row, cells))
+    if group:
+        yield from _product(group, cols, currency)
+
+
+def _columns(index: dict[str, int], width: int) -> _Columns:
+    missing = [label for label, names in _REQUIRED if find_column(index, *names) is None]
+    if missing:
+        raise ImportFileError(
+            f"The file is not a Shopify product CSV: it has no {', '.join(missing)} column"
+            f"{'s' if len(missing) > 1 else ''}."
+        )
+
+    def col(*names: str) -> int:
+        position = find_column(index, *names)
+        return width if position is None else position
+
+    return _Columns(
+        handle=col("handle", "url handle"),
+        title=col("title"),
+        body=col("body (html)", "description"),
+        vendor=col("vendor"),
+        category=col("product category"),
+        type=col("type"),
+        tags=col("tags"),
+        published=col("published", "published on online store"),
+        status=col("status"),
+        option_names=(col("option1 name"), col("option2 name"), col("option3 name")),
+        option_values=(col("option1 value"), col("option2 value"), col("option3 value")),
+        sku=col("variant sku", "sku"),
+        grams=col("variant grams", "weight value (grams)"),
+        weight=col("variant weight"),
+        weight_unit=col("variant weight unit", "weight unit for display"),
+        quantity=col("variant inventory qty", "inventory quantity"),
+        price=col("variant price", "price"),
+        compare_at=col("variant compare at price", "compare-at price"),
+        image_src=col("image src", "product image url"),
+        image_position=col("image position"),
+        image_alt=col("image alt text"),
+        variant_image=col("variant image", "variant image url"),
+    )
+
+
+def _product(group: list[tuple[int, list[str]]], cols: _Columns, currency: str) -> Iterator[ImportItem]:
+    first_row, first = group[0]
+    handle = clean(first[cols.handle])
+    title = clean(first[cols.title])
+    if not title:
+        rows = f"row {first_row}" if len(group) == 1 else f"rows {first_row}-{group[-1][0]}"
+        yield SkippedRow(
+            first_row,
+            handle,
+            f"{rows} of {handle!r} skipped: the product's first row has no Title"
+            " (a product's rows must be together, the first one carrying the Title)",
+        )
+        return
+    try:
+        status = _status(first, cols)
+    except ValueError as exc:
+        yield SkippedRow(first_row, handle, str(exc))
+        return
+
+    names = tuple(clean(first[i]) for i in cols.option_names)
+    drafts: list[VariantDraft] = []
+    skipped: list[SkippedRow] = []
+    images: list[tuple[int, int, str, str]] = []  # (position, file order, url, alt)
+    variant_rows = 0
+    for order, (row, cells) in enumerate(group):
+        src = clean(cells[cols.image_src])
+        if src:
+            images.append((_position(cells[cols.image_position]), order, src, clean(cells[cols.image_alt])))
+        raw_values = [clean(cells[i]) for i in cols.option_values]
+        sku = clean(cells[cols.sku])
+        if not (sku or cells[cols.price].strip() or any(raw_values)):
+            continue  # an image-only row
+        variant_rows += 1
+        try:
+            drafts.append(_draft(row, cells, cols, currency, sku, option_values(names, raw_values)))
+        except ValueError as exc:
+            skipped.append(SkippedRow(row, handle, str(exc)))
+
+    assembled = assemble_variants(drafts, names, handle, "Option{n} Value", prefixed=False)
+    if assembled.error:
+        yield SkippedRow(first_row, handle, assembled.error)
+        return
+    yield from sorted([*skipped, *assembled.skipped], key=lambda item: item.row)
+    if not assembled.variants:
+        yield SkippedRow(
+            first_row,
+            handle,
+            f"product has no valid variants (all {variant_rows} variant rows were skipped)"
+            if variant_rows
+            else "product has no variant rows (no row has a Variant Price, SKU or option value)",
+        )
+        return
+
+    images.sort(key=lambda image: (image[0], image[1]))
+    image_pairs = [(url, alt) for _position, _order, url, alt in images]
+    # Variant images must be product images too, so the service can link them.
+    image_pairs.extend((variant.image_url, "") for variant in assembled.variants if variant.image_url)
+    vendor = clean(first[cols.vendor])
+    category = clean(first[cols.category]) or clean(first[cols.type])
+    yield ProductRecord(
+        row=first_row,
+        handle=handle,
+        title=title,
+        description_html=first[cols.body].strip(),
+        vendor=vendor or None,
+        category=category or None,
+        tags=split_list(first[cols.tags]),
+        status=status,
+        images=dedupe_images(image_pairs),
+        options=assembled.options,
+        variants=assembled.variants,
+    )
+
+
+def _draft(
+    row: int, cells: list[str], cols: _Columns, currency: str, sku: str, values: tuple[str, str, str]
+) -> VariantDraft:
+    grams_text = cells[cols.grams]
+    if grams_text.strip():
+        grams = parse_grams(grams_text, "g", "Variant Grams")
+    else:
+        grams = parse_grams(cells[cols.weight], clean(cells[cols.weight_unit]) or "kg", "Variant Weight")
+    return VariantDraft(
+        row=row,
+        ref=f"row {row}",
+        sku=sku or None,
+        values=values,
+        price=parse_price(cells[cols.price], currency, "Variant Price"),
+        compare_at=parse_optional_price(cells[cols.compare_at], currency, "Variant Compare At Price"),
+        quantity=parse_int(cells[cols.quantity], "Variant Inventory Qty"),
+        grams=grams,
+        image_url=clean(cells[cols.variant_image]) or None,
+    )
+
+
+def _status(cells: list[str], cols: _Columns) -> str:
+    raw = clean(cells[cols.status])
+    if raw:
+        status = raw.casefold()
+        if status not in _STATUSES:
+            raise ValueError(f"Status {raw!r} is not active, draft or archived")
+        return status
+    published = clean(cells[cols.published])
+    flag = published.casefold()
+    if not flag or flag in _TRUE:
+        return "active"
+    if flag in _FALSE:
+        return "draft"
+    raise ValueError(f"Published {published!r} is not TRUE or FALSE")
+
+
+def _position(text: str) -> int:
+    text = text.strip()
+    return int(text) if text.isdigit() else sys.maxsize

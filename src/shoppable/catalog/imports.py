@@ -1,0 +1,357 @@
+"""Product imports: store the upload, run it in the background (202 + poll), report every skipped row.
+
+An import runs in one transaction: it lands whole or not at all, and re-running a file updates the same
+products by handle and SKU instead of creating them twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from fastapi import UploadFile
+from sqlalchemy import event, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from shoppable.catalog.importers.records import (
+    ImportFileError,
+    ImportItem,
+    ProductRecord,
+    SkippedRow,
+    VariationRecord,
+)
+from shoppable.catalog.importers.shopify_csv import parse_shopify_csv
+from shoppable.catalog.importers.shopify_json import parse_shopify_json
+from shoppable.catalog.importers.sniff import sniff_format
+from shoppable.catalog.importers.woocommerce_csv import parse_woocommerce_csv
+from shoppable.catalog.models import Product, ProductImport, Variant
+from shoppable.catalog.products import save_products
+from shoppable.catalog.rules import ProductSpec, VariantSpec, resolve_options, sanitize_html, slugify
+from shoppable.catalog.shops import can_act_for, get_shop
+from shoppable.config import get_settings
+from shoppable.identity.rules import Principal
+from shoppable.kit.clock import isoformat, utcnow
+from shoppable.kit.db import Database
+from shoppable.kit.errors import ShoppableError, not_found
+from shoppable.kit.ids import new_id
+
+log = logging.getLogger("shoppable.imports")
+
+BATCH_SIZE = 500
+Parser = Callable[[IO[bytes], str], Iterator[ImportItem]]
+PARSERS: dict[str, Parser] = {
+    "shopify_csv": parse_shopify_csv,
+    "shopify_json": parse_shopify_json,
+    "woocommerce_csv": parse_woocommerce_csv,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUpload:
+    path: Path
+    filename: str
+    sha256: str
+    size: int
+
+
+def _imports_dir() -> Path:
+    directory = get_settings().var_dir / "imports"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+async def store_upload(upload: UploadFile) -> StoredUpload:
+    """Copy the upload to var/imports under its SHA-256, refusing empty and oversized files."""
+    limit = get_settings().import_max_bytes
+    digest = hashlib.sha256()
+    temporary = _imports_dir() / f".upload-{new_id('tmp')}"
+    size = 0
+    try:
+        with temporary.open("wb") as out:
+            while chunk := await upload.read(1 << 20):
+                size += len(chunk)
+                if size > limit:
+                    raise ShoppableError("file_too_large", 413, f"The file is larger than {limit} bytes.")
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise ShoppableError("empty_file", 422, "The uploaded file is empty.")
+        final = _imports_dir() / digest.hexdigest()
+        os.replace(temporary, final)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return StoredUpload(path=final, filename=(upload.filename or "upload")[:255], sha256=digest.hexdigest(), size=size)
+
+
+def detect_format(path: Path, filename: str, requested: str | None) -> str:
+    if requested is not None:
+        return requested
+    with path.open("rb") as handle:
+        return sniff_format(handle.read(4096), filename)
+
+
+async def queue_import(
+    session: AsyncSession, *, shop_id: str, upload: StoredUpload, requested_format: str | None, actor: str
+) -> ProductImport:
+    fmt = detect_format(upload.path, upload.filename, requested_format)
+    job = ProductImport(
+        id=new_id("imp"), shop_id=shop_id, format=fmt, status="queued", filename=upload.filename,
+        file_path=str(upload.path), file_sha256=upload.sha256, rows_total=0, created=0, updated=0, skipped=[],
+        error=None, created_by=actor, created_at=utcnow(), finished_at=None,
+    )
+    session.add(job)
+    await session.flush()
+    return job
+
+
+def read_model(job: ProductImport) -> dict[str, Any]:
+    return {
+        "id": job.id, "shop_id": job.shop_id, "status": job.status, "format": job.format, "filename": job.filename,
+        "rows_total": job.rows_total, "created": job.created, "updated": job.updated, "skipped": job.skipped,
+        "error": job.error, "created_at": isoformat(job.created_at), "finished_at": isoformat(job.finished_at),
+    }
+
+
+async def get_import_for(session: AsyncSession, principal: Principal, import_id: str) -> ProductImport:
+    job = await session.get(ProductImport, import_id)
+    if job is None or not await can_act_for(session, principal, job.shop_id):
+        raise not_found("Import")
+    return job
+
+
+# --- running an import ---------------------------------------------------------------------------
+
+@dataclass
+class ImportReport:
+    rows_total: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+    def skip(self, row: int, handle: str | None, reason: str) -> None:
+        self.skipped.append({"row": row, "handle": handle, "reason": reason})
+
+
+def _spec_from_record(record: ProductRecord, variants: tuple[VariantSpec, ...]) -> ProductSpec | str:
+    """The product spec of a record, or the reason it cannot be imported."""
+    handle = slugify(record.handle) or slugify(record.title)
+    if not handle:
+        return "the product has neither a usable handle nor a title"
+    if not variants:
+        return "the product has no importable variant"
+    options, errors = resolve_options(
+        [(name, list(values) or None) for name, values in record.options], [v.options for v in variants]
+    )
+    if errors:
+        return "; ".join(f"{'.'.join(str(p) for p in e.loc)}: {e.msg}" for e in errors)
+    return ProductSpec(
+        handle=handle, title=record.title.strip()[:255] or handle, description_html=sanitize_html(record.description_html),
+        vendor=(record.vendor or None), category=(record.category or None), tags=tuple(dict.fromkeys(record.tags)),
+        status=record.status, images=tuple((i.url, i.alt) for i in record.images),
+        options=tuple((name, tuple(values)) for name, values in options), variants=variants,
+    )
+
+
+def _variant_spec(record: Any) -> VariantSpec:
+    return VariantSpec(
+        sku=record.sku or None, options=dict(record.options), price=record.price,
+        compare_at_price=record.compare_at_price, inventory_quantity=record.inventory_quantity,
+        weight_grams=record.weight_grams, image_url=record.image_url,
+    )
+
+
+class _Batcher:
+    """Collects specs and writes them a batch at a time, refusing SKUs another product already holds."""
+
+    def __init__(self, session: AsyncSession, shop_id: str, currency: str, actor: str, report: ImportReport) -> None:
+        self.session, self.shop_id, self.currency, self.actor, self.report = session, shop_id, currency, actor, report
+        self.pending: dict[str, tuple[int, ProductSpec]] = {}
+
+    async def add(self, row: int, spec: ProductSpec) -> None:
+        if spec.handle in self.pending:  # the same handle twice in a batch: write the first one first
+            await self.flush()
+        self.pending[spec.handle] = (row, spec)
+        if len(self.pending) >= BATCH_SIZE:
+            await self.flush()
+
+    async def flush(self) -> None:
+        if not self.pending:
+            return
+        batch, self.pending = list(self.pending.values()), {}
+        owners = await self._sku_owners([v.sku for _, s in batch for v in s.variants if v.sku])
+        claimed: dict[str, str] = {}
+        accepted = []
+        for row, spec in batch:
+            clash = next(
+                (v.sku for v in spec.variants if v.sku and owners.get(v.sku, spec.handle) != spec.handle), None
+            ) or next((v.sku for v in spec.variants if v.sku and claimed.get(v.sku, spec.handle) != spec.handle), None)
+            if clash is not None:
+                other = owners.get(clash) or claimed.get(clash)
+                self.report.skip(row, spec.handle, f"SKU {clash!r} already belongs to product {other!r}")
+                continue
+            claimed.update({v.sku: spec.handle for v in spec.variants if v.sku})
+            accepted.append(spec)
+        saved = await save_products(
+            self.session, shop_id=self.shop_id, currency=self.currency, specs=accepted, actor=self.actor, reason="import"
+        )
+        self.report.created += sum(1 for s in saved if s.created)
+        self.report.updated += sum(1 for s in saved if not s.created)
+
+    async def _sku_owners(self, skus: list[str]) -> dict[str, str]:
+        if not skus:
+            return {}
+        rows = await self.session.execute(
+            select(Variant.sku, Product.handle)
+            .join(Product, Product.id == Variant.product_id)
+            .where(Variant.shop_id == self.shop_id, Variant.sku.in_(set(skus)))
+        )
+        return {sku: handle for sku, handle in rows}
+
+
+async def import_file(
+    session: AsyncSession,
+    *,
+    shop_id: str,
+    path: Path,
+    fmt: str,
+    actor: str,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import a file into a shop inside the caller's transaction. Raises ImportFileError for a bad file."""
+    shop = await get_shop(session, shop_id)
+    parser = PARSERS.get(fmt)
+    if parser is None:
+        raise ImportFileError(f"Unknown import format {fmt!r}.")
+    report = ImportReport()
+    batcher = _Batcher(session, shop.id, shop.currency, actor, report)
+    # WooCommerce variations may come anywhere after (or before) their parent: variable products wait
+    # here until the end of the file. Memory grows with variable products only, never with simple ones.
+    awaiting: dict[str, tuple[ProductRecord, list[VariantSpec]]] = {}
+    orphans: list[VariationRecord] = []
+    last_row = 0
+    with path.open("rb") as stream:
+        for item in parser(stream, shop.currency):
+            last_row = max(last_row, _last_row(item))
+            if on_progress is not None:
+                on_progress(stream.tell())
+            if isinstance(item, SkippedRow):
+                report.skip(item.row, item.handle, item.reason)
+            elif isinstance(item, VariationRecord):
+                parent = awaiting.get(item.parent_key)
+                if parent is None:
+                    orphans.append(item)
+                else:
+                    parent[1].append(_variant_spec(item.variant))
+            elif item.awaits_variations:
+                entry: tuple[ProductRecord, list[VariantSpec]] = (item, [])
+                for key in item.keys:
+                    awaiting[key] = entry
+            else:
+                await _add_record(batcher, report, item, tuple(_variant_spec(v) for v in item.variants))
+    for orphan in orphans:
+        parent = awaiting.get(orphan.parent_key)
+        if parent is None:
+            report.skip(orphan.row, None, f"variation of {orphan.parent_key!r}, which is not a variable product in this file")
+        else:
+            parent[1].append(_variant_spec(orphan.variant))
+    seen: set[int] = set()
+    for record, variants in awaiting.values():
+        if id(record) not in seen:
+            seen.add(id(record))
+            await _add_record(batcher, report, record, tuple(variants))
+    await batcher.flush()
+    report.rows_total = max(0, last_row - 1) if fmt.endswith("_csv") else last_row
+    report.skipped.sort(key=lambda s: s["row"])
+    return report
+
+
+def _last_row(item: ImportItem) -> int:
+    if isinstance(item, ProductRecord):
+        return max([item.row, *(v.row for v in item.variants)])
+    return item.row
+
+
+async def _add_record(batcher: _Batcher, report: ImportReport, record: ProductRecord, variants: tuple[VariantSpec, ...]) -> None:
+    spec = _spec_from_record(record, variants)
+    if isinstance(spec, str):
+        report.skip(record.row, record.handle, spec)
+    else:
+        await batcher.add(record.row, spec)
+
+
+async def run_import(database: Database, import_id: str) -> None:
+    """Claim a queued import and run it; the products and the report commit together."""
+    async with database.session() as session:
+        claimed = await session.scalar(
+            update(ProductImport)
+            .where(ProductImport.id == import_id, ProductImport.status == "queued")
+            .values(status="running")
+            .returning(ProductImport.id)
+        )
+    if claimed is None:
+        return
+    try:
+        async with database.session() as session:
+            job = await session.get(ProductImport, import_id)
+            assert job is not None
+            report = await import_file(
+                session, shop_id=job.shop_id, path=Path(job.file_path), fmt=job.format, actor=job.created_by
+            )
+            job.status, job.rows_total, job.created, job.updated = "succeeded", report.rows_total, report.created, report.updated
+            job.skipped, job.finished_at = report.skipped, utcnow()
+    except Exception as exc:
+        if not isinstance(exc, ShoppableError):
+            log.exception("import %s failed", import_id)
+        message = exc.detail if isinstance(exc, ShoppableError) else "The import failed unexpectedly; nothing was imported."
+        async with database.session() as session:
+            await session.execute(
+                update(ProductImport)
+                .where(ProductImport.id == import_id)
+                .values(status="failed", error=message, finished_at=utcnow())
+            )
+
+
+class ImportRunner:
+    """Runs imports in the background of this process, one at a time, and resumes interrupted ones."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._lock = asyncio.Lock()
+
+    def enqueue(self, import_id: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(import_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, import_id: str) -> None:
+        async with self._lock:
+            await run_import(self.database, import_id)
+
+    async def resume(self) -> None:
+        """Requeue imports a stopped process left running (their transaction rolled back) and run them."""
+        async with self.database.session() as session:
+            await session.execute(update(ProductImport).where(ProductImport.status == "running").values(status="queued"))
+            queued = list(await session.scalars(select(ProductImport.id).where(ProductImport.status == "queued")))
+        for import_id in queued:
+            self.enqueue(import_id)
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def schedule_after_commit(session: AsyncSession, runner: ImportRunner, import_id: str) -> None:
+    """Start the import once the transaction that queued it has committed (never for a rollback)."""
+
+    def _after_commit(_session: Session) -> None:
+        runner.enqueue(import_id)
+
+    event.listen(session.sync_session, "after_commit", _after_commit, once=True)

@@ -1,0 +1,348 @@
+"""Catalog use cases called by the API, the CLI and other domains."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from sqlalchemy import Row, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoppable.catalog import search
+from shoppable.catalog.models import InventoryMovement, Product, Variant
+from shoppable.catalog.products import (
+    PRODUCT_COLUMNS,
+    archive_product,
+    free_handle,
+    product_row,
+    save_products,
+    serialize_product,
+    serialize_products,
+    serialize_variant,
+    variants_of,
+)
+from shoppable.catalog.rules import FieldError, ProductSpec, VariantSpec, resolve_options, sanitize_html
+from shoppable.catalog.schemas import InventoryChange, ProductCreate, ProductUpdate, VariantIn
+from shoppable.catalog.shops import can_act_for, get_shop, require_shop
+from shoppable.identity.rules import Principal
+from shoppable.kit.clock import utcnow
+from shoppable.kit.errors import ShoppableError, not_found
+from shoppable.kit.ids import new_id
+from shoppable.kit.pagination import decode_cursor, encode_cursor
+
+Sort = Literal["relevance", "newest", "price_asc", "price_desc", "best_selling"]
+
+
+def _actor(principal: Principal) -> str:
+    return principal.key
+
+
+def _validation_failed(errors: list[FieldError]) -> ShoppableError:
+    return ShoppableError(
+        "validation_error", 422, "The product has invalid fields; see errors.", errors=[e.as_dict() for e in errors]
+    )
+
+
+def _variant_specs(variants: list[VariantIn], currency: str) -> tuple[VariantSpec, ...]:
+    errors = [
+        FieldError(("variants", i, "currency"), f"must be the shop's currency, {currency}")
+        for i, v in enumerate(variants)
+        if v.currency is not None and v.currency != currency
+    ]
+    seen: dict[str, int] = {}
+    for i, v in enumerate(variants):
+        if v.sku is not None:
+            if v.sku in seen:
+                errors.append(FieldError(("variants", i, "sku"), f"same SKU as variant {seen[v.sku]}"))
+            seen.setdefault(v.sku, i)
+    if errors:
+        raise _validation_failed(errors)
+    return tuple(
+        VariantSpec(
+            id=v.id, sku=v.sku, options=dict(v.options), price=v.price, compare_at_price=v.compare_at_price,
+            inventory_quantity=v.inventory_quantity, weight_grams=v.weight_grams, image_url=v.image_url,
+        )
+        for v in variants
+    )
+
+
+def _spec(body: ProductCreate, handle: str, currency: str) -> ProductSpec:
+    variants = _variant_specs(body.variants, currency)
+    options, errors = resolve_options(
+        [(o.name, list(o.values) if o.values is not None else None) for o in body.options],
+        [v.options for v in variants],
+    )
+    if errors:
+        raise _validation_failed(errors)
+    return ProductSpec(
+        handle=handle, title=body.title, description_html=sanitize_html(body.description_html), vendor=body.vendor,
+        category=body.category, tags=tuple(dict.fromkeys(body.tags)), status=body.status,
+        images=tuple((i.url, i.alt) for i in body.images),
+        options=tuple((name, tuple(values)) for name, values in options), variants=variants,
+    )
+
+
+async def _skus_taken_elsewhere(session: AsyncSession, shop_id: str, product_id: str | None, spec: ProductSpec) -> None:
+    skus = [v.sku for v in spec.variants if v.sku]
+    if not skus:
+        return
+    query = select(Variant.sku).where(Variant.shop_id == shop_id, Variant.sku.in_(skus))
+    if product_id is not None:
+        query = query.where(Variant.product_id != product_id)
+    taken = set(await session.scalars(query))
+    if taken:
+        errors = [
+            FieldError(("variants", i, "sku"), "another product of this shop has this SKU")
+            for i, v in enumerate(spec.variants)
+            if v.sku in taken
+        ]
+        raise ShoppableError(
+            "sku_taken", 409, f"SKU(s) already used in this shop: {', '.join(sorted(taken))}.",
+            errors=[e.as_dict() for e in errors],
+        )
+
+
+async def create_product(session: AsyncSession, principal: Principal, shop_id: str, body: ProductCreate) -> dict[str, Any]:
+    shop = await require_shop(session, principal, shop_id)
+    if body.handle is not None:
+        if await session.scalar(select(Product.id).where(Product.shop_id == shop.id, Product.handle == body.handle)):
+            raise ShoppableError("handle_taken", 409, f"This shop already has a product with handle {body.handle!r}.")
+        handle = body.handle
+    else:
+        handle = await free_handle(session, shop.id, body.title)
+    spec = _spec(body, handle, shop.currency)
+    if any(v.id is not None for v in spec.variants):
+        raise _validation_failed([FieldError(("variants", 0, "id"), "a new product's variants have no id yet")])
+    await _skus_taken_elsewhere(session, shop.id, None, spec)
+    [saved] = await save_products(
+        session, shop_id=shop.id, currency=shop.currency, specs=[spec], actor=_actor(principal), reason="product created"
+    )
+    return await read_product(session, saved.product_id)
+
+
+async def _product_for_shop(session: AsyncSession, principal: Principal, product_id: str) -> Row[Any]:
+    """The product if the caller acts for its shop; otherwise it does not exist for them (404)."""
+    row = (await session.execute(select(*PRODUCT_COLUMNS).where(Product.id == product_id))).first()
+    if row is None or not await can_act_for(session, principal, row.shop_id):
+        raise not_found("Product")
+    return row
+
+
+async def update_product(
+    session: AsyncSession, principal: Principal, product_id: str, body: ProductUpdate
+) -> dict[str, Any]:
+    row = await _product_for_shop(session, principal, product_id)
+    shop = await get_shop(session, row.shop_id)
+    current_variants = (await variants_of(session, [row.id]))[row.id]
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("handle") not in (None, row.handle) and await session.scalar(
+        select(Product.id).where(Product.shop_id == shop.id, Product.handle == changes["handle"])
+    ):
+        raise ShoppableError("handle_taken", 409, f"This shop already has a product with handle {body.handle!r}.")
+    if body.variants is not None:
+        variants = body.variants
+        options = body.options if body.options is not None else [
+            {"name": o["name"], "values": None} for o in row.options
+        ]
+    else:
+        variants = [
+            VariantIn.model_validate({k: v for k, v in serialize_variant(v).items() if k not in ("title", "currency")})
+            for v in current_variants
+        ]
+        options = [{"name": o["name"], "values": o["values"]} for o in row.options]
+    merged = ProductCreate.model_validate({
+        "handle": body.handle or row.handle,
+        "title": body.title or row.title,
+        "description_html": row.description_html if body.description_html is None else body.description_html,
+        "vendor": changes.get("vendor", row.vendor),
+        "category": changes.get("category", row.category),
+        "tags": row.tags if body.tags is None else body.tags,
+        "status": body.status or row.status,
+        "images": row.images if body.images is None else [i.model_dump() for i in body.images],
+        "options": [o if isinstance(o, dict) else o.model_dump() for o in options],
+        "variants": [v.model_dump() for v in variants],
+    })
+    spec = _spec(merged, merged.handle or row.handle, shop.currency)
+    await _skus_taken_elsewhere(session, shop.id, row.id, spec)
+    if spec.handle != row.handle:
+        await session.execute(Product.__table__.update().where(Product.id == row.id).values(handle=spec.handle))
+    await save_products(
+        session, shop_id=shop.id, currency=shop.currency, specs=[spec], actor=_actor(principal), reason="product updated"
+    )
+    return await read_product(session, row.id)
+
+
+async def delete_product(session: AsyncSession, principal: Principal, product_id: str) -> dict[str, Any]:
+    row = await _product_for_shop(session, principal, product_id)
+    await archive_product(session, row.id)
+    return await read_product(session, row.id)
+
+
+async def read_product(session: AsyncSession, product_id: str) -> dict[str, Any]:
+    row = await product_row(session, product_id)
+    return serialize_product(row, (await variants_of(session, [row.id]))[row.id])
+
+
+async def view_product(session: AsyncSession, principal: Principal | None, product_id: str) -> dict[str, Any]:
+    """A product as the caller may see it: active ones for everyone, any status for its own shop."""
+    row = (await session.execute(select(*PRODUCT_COLUMNS).where(Product.id == product_id))).first()
+    if row is None or (row.status != "active" and not await can_act_for(session, principal, row.shop_id)):
+        raise not_found("Product")
+    return serialize_product(row, (await variants_of(session, [row.id]))[row.id])
+
+
+_KEYSET: dict[str, tuple[str, ...]] = {
+    # sort: (column, direction) pairs rendered below; every order ends on the unique id.
+    "newest": ("id", "desc"),
+    "price_asc": ("price_min", "asc"),
+    "price_desc": ("price_min", "desc"),
+    "best_selling": ("sales_count", "desc"),
+}
+
+
+async def search_products(
+    session: AsyncSession,
+    *,
+    q: str | None,
+    shop_id: str | None,
+    category: str | None,
+    min_price: int | None,
+    max_price: int | None,
+    sort: Sort | None,
+    limit: int,
+    cursor: str | None,
+    statuses: tuple[str, ...] = ("active",),
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Products matching the filters, one page at a time (keyset cursors; relevance pages by offset)."""
+    where = []
+    params: dict[str, Any] = {"limit": limit + 1}
+    status_marks = ", ".join(f":status{i}" for i in range(len(statuses)))
+    where.append(f"products.status IN ({status_marks})")
+    params |= {f"status{i}": s for i, s in enumerate(statuses)}
+    if shop_id is not None:
+        where.append("products.shop_id = :shop_id")
+        params["shop_id"] = shop_id
+    if category is not None:
+        where.append("products.category = :category")
+        params["category"] = category
+    if min_price is not None:
+        where.append("products.price_min >= :min_price")
+        params["min_price"] = min_price
+    if max_price is not None:
+        where.append("products.price_min <= :max_price")
+        params["max_price"] = max_price
+    match = search.match_clause(session, q) if q and q.strip() else None
+    if q and q.strip() and match is None:
+        return [], None
+    sort = sort or ("relevance" if match else "newest")
+    if sort == "relevance" and match is None:
+        sort = "newest"
+    if match is not None:
+        where.append(match[0])
+        params |= match[2]
+    columns = ", ".join(f"products.{c.name}" for c in PRODUCT_COLUMNS)
+    if sort == "relevance":
+        assert match is not None
+        offset = int(decode_cursor(cursor, 1)[0]) if cursor else 0
+        if offset < 0:
+            raise ShoppableError("invalid_cursor", 400, "The cursor is not one this API gave out.")
+        params["offset"] = offset
+        sql = (
+            f"SELECT {columns} FROM products WHERE {' AND '.join(where)} "
+            f"ORDER BY {match[1]} ASC, products.id ASC LIMIT :limit OFFSET :offset"
+        )
+        rows = list(await session.execute(text(sql).columns(*PRODUCT_COLUMNS), params))
+        next_cursor = encode_cursor([offset + limit]) if len(rows) > limit else None
+        return await serialize_products(session, rows[:limit]), next_cursor
+    column, direction = _KEYSET[sort]
+    op = "<" if direction == "desc" else ">"
+    if cursor:
+        after = decode_cursor(cursor, 2)
+        if column == "id":
+            where.append(f"products.id {op} :after_id")
+        else:
+            where.append(
+                f"(products.{column} {op} :after_value OR "
+                f"(products.{column} = :after_value AND products.id {op} :after_id))"
+            )
+            params["after_value"] = after[0]
+        params["after_id"] = str(after[1])
+    order = f"products.{column} {direction.upper()}" + ("" if column == "id" else f", products.id {direction.upper()}")
+    sql = f"SELECT {columns} FROM products WHERE {' AND '.join(where)} ORDER BY {order} LIMIT :limit"
+    rows = list(await session.execute(text(sql).columns(*PRODUCT_COLUMNS), params))
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor([getattr(last, column), last.id])
+    return await serialize_products(session, rows[:limit]), next_cursor
+
+
+async def list_shop_products(
+    session: AsyncSession, principal: Principal, shop_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    await require_shop(session, principal, shop_id)
+    return await search_products(
+        session, q=None, shop_id=shop_id, category=None, min_price=None, max_price=None, sort="newest",
+        limit=limit, cursor=cursor, statuses=("active", "draft", "archived"),
+    )
+
+
+# --- inventory -----------------------------------------------------------------------------------
+
+async def _variant_for_shop(session: AsyncSession, principal: Principal, variant_id: str) -> Row[Any]:
+    row = (await session.execute(select(Variant.id, Variant.shop_id).where(Variant.id == variant_id))).first()
+    if row is None or not await can_act_for(session, principal, row.shop_id):
+        raise not_found("Variant")
+    return row
+
+
+async def change_inventory(
+    session: AsyncSession, principal: Principal, variant_id: str, change: InventoryChange
+) -> dict[str, Any]:
+    """Set or adjust stock with one conditional update (never below zero) and log the movement."""
+    variant = await _variant_for_shop(session, principal, variant_id)
+    table = Variant.__table__
+    now = utcnow()
+    if change.set is not None:
+        before = await session.scalar(select(Variant.inventory_quantity).where(Variant.id == variant_id).with_for_update())
+        assert before is not None
+        statement = table.update().where(table.c.id == variant_id).values(inventory_quantity=change.set, updated_at=now)
+        delta = change.set - before
+        reason = change.reason or "stock set"
+    else:
+        assert change.adjust is not None
+        delta = change.adjust
+        statement = (
+            table.update()
+            .where(table.c.id == variant_id, table.c.inventory_quantity + delta >= 0)
+            .values(inventory_quantity=table.c.inventory_quantity + delta, updated_at=now)
+        )
+        reason = change.reason or "stock adjusted"
+    after = await session.scalar(statement.returning(table.c.inventory_quantity))
+    if after is None:
+        raise ShoppableError("insufficient_stock", 409, f"Stock cannot go below zero (adjust by {delta}).")
+    if delta:
+        session.add(InventoryMovement(
+            id=new_id("mov"), variant_id=variant_id, shop_id=variant.shop_id, delta=delta, quantity_after=after,
+            reason=reason, actor=_actor(principal), created_at=now,
+        ))
+        await session.flush()
+    row = (await session.execute(select(*Variant.__table__.c).where(Variant.id == variant_id))).one()
+    return serialize_variant(row)
+
+
+async def inventory_movements(
+    session: AsyncSession, principal: Principal, variant_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[InventoryMovement], str | None]:
+    await _variant_for_shop(session, principal, variant_id)
+    query = select(InventoryMovement).where(InventoryMovement.variant_id == variant_id)
+    if cursor:
+        query = query.where(InventoryMovement.id < str(decode_cursor(cursor, 1)[0]))
+    rows = list(await session.scalars(query.order_by(InventoryMovement.id.desc()).limit(limit + 1)))
+    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def count_products(session: AsyncSession, shop_id: str) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Product).where(Product.shop_id == shop_id)) or 0)
+
+

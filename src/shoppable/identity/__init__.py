@@ -1,0 +1,1 @@
+"""Who is calling: users, passwords, bearer tokens, shop API keys, shop roles and auth dependencies."""

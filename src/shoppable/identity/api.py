@@ -1,0 +1,29 @@
+"""REST endpoints of identity: register and sign in."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+
+from shoppable.identity import service
+from shoppable.identity.schemas import TokenRead, UserCreate, UserRead
+from shoppable.kit.deps import DbSession
+
+router = APIRouter(prefix="/api/v1/auth", tags=["identity"])
+
+
+@router.post("/register", status_code=201, response_model=UserRead, summary="Create an account (public)")
+async def register(body: UserCreate, session: DbSession) -> UserRead:
+    user = await service.register_user(session, email=body.email, password=body.password, name=body.name)
+    return UserRead(id=user.id, email=user.email, name=user.name)
+
+
+@router.post("/token", response_model=TokenRead, summary="Sign in: OAuth2 password flow (public)")
+async def token(
+    session: DbSession,
+    username: Annotated[str, Form(min_length=1, max_length=320)],
+    password: Annotated[str, Form(min_length=1, max_length=256)],
+) -> TokenRead:
+    issued = await service.issue_token(session, email=username, password=password)
+    return TokenRead(access_token=issued.access_token, expires_in=issued.expires_in)

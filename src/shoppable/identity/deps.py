@@ -1,0 +1,51 @@
+"""Auth dependencies as ``Annotated`` aliases: every endpoint says who may call it in its signature."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import OAuth2PasswordBearer
+
+from shoppable.identity import service
+from shoppable.identity.rules import Principal
+from shoppable.kit.deps import DbSession
+from shoppable.kit.errors import ShoppableError
+
+_bearer = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/auth/token",
+    auto_error=False,
+    description="A user token from /api/v1/auth/token, or a shop API key.",
+)
+
+_UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
+
+
+async def _optional_principal(session: DbSession, token: Annotated[str | None, Depends(_bearer)]) -> Principal | None:
+    if not token:
+        return None
+    principal = await service.authenticate(session, token)
+    if principal is None:
+        raise ShoppableError("invalid_token", 401, "The bearer token is unknown, expired or revoked.",
+                             headers=_UNAUTHORIZED)
+    return principal
+
+
+async def _principal(principal: Annotated[Principal | None, Depends(_optional_principal)]) -> Principal:
+    if principal is None:
+        raise ShoppableError("not_authenticated", 401, "This needs a bearer token.", headers=_UNAUTHORIZED)
+    return principal
+
+
+async def _user(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+    if principal.user_id is None:
+        raise ShoppableError("user_required", 403, "This needs a user's token, not a shop API key.")
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(_optional_principal)]
+"""Anyone; a bad token is still refused (401) rather than silently ignored."""
+CurrentPrincipal = Annotated[Principal, Depends(_principal)]
+"""A signed-in user or a shop API key."""
+CurrentUser = Annotated[Principal, Depends(_user)]
+"""A signed-in user (``user_id`` is set)."""

@@ -1,0 +1,42 @@
+"""Pure identity rules: roles, principals and what each may do for a shop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ShopRole(StrEnum):
+    OWNER = "owner"
+    STAFF = "staff"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: a user (``user_id``) or a shop API key (``shop_id``, acting for that shop only)."""
+
+    user_id: str | None = None
+    shop_id: str | None = None
+    api_key_id: str | None = None
+
+    @property
+    def is_shop_key(self) -> bool:
+        return self.api_key_id is not None
+
+    @property
+    def key(self) -> str:
+        """A stable name for the principal (idempotency keys are kept per principal)."""
+        return f"key:{self.api_key_id}" if self.api_key_id else f"user:{self.user_id}"
+
+
+def may_act_for_shop(principal: Principal, shop_id: str, role: ShopRole | None, *, owner_only: bool) -> bool:
+    """Whether the caller may act for ``shop_id``, given the caller's role there (None: not a member)."""
+    if principal.is_shop_key:
+        return principal.shop_id == shop_id and not owner_only
+    if role is None:
+        return False
+    return role == ShopRole.OWNER or not owner_only
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()

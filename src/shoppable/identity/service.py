@@ -1,0 +1,141 @@
+"""Identity use cases: register, sign in, authenticate bearer tokens, memberships and shop API keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoppable.config import get_settings
+from shoppable.identity import passwords, tokens
+from shoppable.identity.models import AccessToken, ApiKey, ShopMembership, User
+from shoppable.identity.rules import Principal, ShopRole, normalise_email
+from shoppable.kit.clock import utcnow
+from shoppable.kit.errors import ShoppableError, not_found
+from shoppable.kit.ids import new_id
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+
+
+async def register_user(session: AsyncSession, *, email: str, password: str, name: str) -> User:
+    email = normalise_email(email)
+    if await session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise ShoppableError("email_taken", 409, "An account with this email already exists.")
+    user = User(
+        id=new_id("usr"), email=email, name=name.strip(), password_hash=await passwords.hash_password(password),
+        is_active=True, created_at=utcnow(),
+    )
+    try:
+        async with session.begin_nested():
+            session.add(user)
+            await session.flush()
+    except IntegrityError:
+        raise ShoppableError("email_taken", 409, "An account with this email already exists.") from None
+    return user
+
+
+async def issue_token(session: AsyncSession, *, email: str, password: str) -> IssuedToken:
+    user = await session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        await passwords.burn_verify(password)
+    if user is None or not user.is_active or not await passwords.verify_password(user.password_hash, password):
+        raise ShoppableError("invalid_credentials", 401, "Wrong email or password.")
+    ttl = get_settings().access_token_ttl_s
+    secret = tokens.new_secret(tokens.USER_TOKEN_PREFIX)
+    now = utcnow()
+    session.add(
+        AccessToken(
+            id=new_id("tok"), user_id=user.id, token_hash=tokens.digest(secret), created_at=now,
+            expires_at=now + timedelta(seconds=ttl), revoked_at=None,
+        )
+    )
+    await session.flush()
+    return IssuedToken(access_token=secret, expires_in=ttl)
+
+
+async def authenticate(session: AsyncSession, bearer: str) -> Principal | None:
+    """The principal a bearer token stands for, or None when it is unknown, expired or revoked."""
+    hashed = tokens.digest(bearer)
+    if bearer.startswith(tokens.SHOP_KEY_PREFIX):
+        key = (
+            await session.execute(
+                select(ApiKey.id, ApiKey.shop_id).where(ApiKey.key_hash == hashed, ApiKey.revoked_at.is_(None))
+            )
+        ).first()
+        return Principal(shop_id=key.shop_id, api_key_id=key.id) if key else None
+    row = (
+        await session.execute(
+            select(AccessToken.user_id, AccessToken.expires_at)
+            .join(User, User.id == AccessToken.user_id)
+            .where(AccessToken.token_hash == hashed, AccessToken.revoked_at.is_(None), User.is_active)
+        )
+    ).first()
+    if row is None or row.expires_at <= utcnow():
+        return None
+    return Principal(user_id=row.user_id)
+
+
+async def revoke_token(session: AsyncSession, bearer: str) -> None:
+    await session.execute(
+        update(AccessToken).where(AccessToken.token_hash == tokens.digest(bearer)).values(revoked_at=utcnow())
+    )
+
+
+async def get_user(session: AsyncSession, user_id: str) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise not_found("User")
+    return user
+
+
+async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
+    return await session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+async def add_membership(session: AsyncSession, *, shop_id: str, user_id: str, role: ShopRole) -> None:
+    existing = await session.get(ShopMembership, (shop_id, user_id))
+    if existing is not None:
+        existing.role = role
+    else:
+        session.add(ShopMembership(shop_id=shop_id, user_id=user_id, role=role, created_at=utcnow()))
+    await session.flush()
+
+
+async def role_in_shop(session: AsyncSession, *, user_id: str, shop_id: str) -> ShopRole | None:
+    role = await session.scalar(
+        select(ShopMembership.role).where(ShopMembership.shop_id == shop_id, ShopMembership.user_id == user_id)
+    )
+    return ShopRole(role) if role else None
+
+
+async def memberships_of(session: AsyncSession, user_id: str) -> list[tuple[str, ShopRole]]:
+    rows = await session.execute(
+        select(ShopMembership.shop_id, ShopMembership.role)
+        .where(ShopMembership.user_id == user_id)
+        .order_by(ShopMembership.created_at, ShopMembership.shop_id)
+    )
+    return [(shop_id, ShopRole(role)) for shop_id, role in rows]
+
+
+async def shop_user_ids(session: AsyncSession, shop_id: str) -> list[str]:
+    rows = await session.scalars(select(ShopMembership.user_id).where(ShopMembership.shop_id == shop_id))
+    return list(rows)
+
+
+async def create_api_key(session: AsyncSession, *, shop_id: str, created_by: str, name: str) -> tuple[ApiKey, str]:
+    """A new key for the shop; the plain key is returned once and never stored."""
+    secret = tokens.new_secret(tokens.SHOP_KEY_PREFIX)
+    key = ApiKey(
+        id=new_id("key"), shop_id=shop_id, key_hash=tokens.digest(secret), name=name, created_by=created_by,
+        created_at=utcnow(), revoked_at=None,
+    )
+    session.add(key)
+    await session.flush()
+    return key, secret

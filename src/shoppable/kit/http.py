@@ -1,0 +1,115 @@
+"""HTTP edge pieces: RFC 9457 problem responses, exception handlers, request ids, fast JSON."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shoppable.kit.errors import ShoppableError
+
+log = logging.getLogger("shoppable")
+
+PROBLEM_TYPE = "https://shoppable.dev/problems/"
+_TITLES = {
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+    409: "Conflict", 413: "Content Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
+    429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+}
+
+
+class FastJSONResponse(JSONResponse):
+    """JSON rendered by orjson (several times faster than the standard library on our payloads)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_UTC_Z)
+
+
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE + code,
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    return Response(
+        orjson.dumps(body), status_code=status, headers=headers, media_type="application/problem+json"
+    )
+
+
+def _jsonable_loc(loc: Any) -> list[str | int]:
+    return [part if isinstance(part, int) else str(part) for part in loc]
+
+
+async def _on_shoppable_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ShoppableError)
+    return problem(exc.status, exc.code, exc.detail, errors=exc.errors, headers=exc.headers)
+
+
+async def _on_validation_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    raw = exc.errors()
+    errors = [{"loc": _jsonable_loc(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in raw]
+    if any(e.get("type") == "json_invalid" for e in raw):
+        return problem(400, "malformed_json", "The request body is not valid JSON.", errors=errors)
+    return problem(422, "validation_error", "The request has invalid fields; see errors.", errors=errors)
+
+
+async def _on_http_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
+    code = codes.get(exc.status_code, "http_error")
+    detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
+    return problem(exc.status_code, code, detail, headers=getattr(exc, "headers", None))
+
+
+async def _on_unhandled(request: Request, exc: Exception) -> Response:
+    request_id = request.scope.get("state", {}).get("request_id", "-")
+    log.exception("unhandled error on %s %s (request %s)", request.method, request.url.path, request_id)
+    return problem(500, "internal_error", f"Something went wrong on our side (request {request_id}).")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ShoppableError, _on_shoppable_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unhandled)
+
+
+class RequestIdMiddleware:
+    """Tags every request with an id (``X-Request-Id`` in and out) for logs and error bodies."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"")
+        request_id = incoming.decode("latin-1")[:64] if incoming else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode("latin-1")))
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)

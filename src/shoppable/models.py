@@ -1,0 +1,10 @@
+"""Every domain's tables, imported once so the metadata is complete (migrations, tests)."""
+
+from shoppable.catalog import models as catalog_models
+from shoppable.identity import models as identity_models
+from shoppable.kit import idempotency
+from shoppable.kit.db import Base
+
+metadata = Base.metadata
+
+__all__ = ["catalog_models", "identity_models", "idempotency", "metadata"]
