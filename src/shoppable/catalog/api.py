@@ -16,6 +16,8 @@ from shoppable.catalog.schemas import (
     InventoryChange,
     InventoryMovementPage,
     InventoryMovementRead,
+    MemberCreate,
+    MemberRead,
     ProductCreate,
     ProductPage,
     ProductRead,
@@ -25,6 +27,7 @@ from shoppable.catalog.schemas import (
     VariantRead,
 )
 from shoppable.identity import service as identity
+from shoppable.identity.rules import ShopRole
 from shoppable.identity.deps import CurrentPrincipal, CurrentUser, OptionalPrincipal
 from shoppable.kit.deps import DbSession
 from shoppable.kit.http import FastJSONResponse
@@ -69,6 +72,15 @@ async def create_api_key(
         session, shop_id=shop.id, created_by=user.user_id, name=(body.name if body else "") or "API key"
     )
     return ApiKeyRead(id=key.id, key=secret, name=key.name, shop_id=shop.id)
+
+
+@router.post(
+    "/shops/{shop_id}/members", status_code=201, response_model=MemberRead,
+    summary="Give a registered user a role in the shop: staff or owner (shop owner)",
+)
+async def add_member(shop_id: str, body: MemberCreate, session: DbSession, user: CurrentUser) -> MemberRead:
+    user_id, email, name = await shops.add_member(session, user, shop_id, email=body.email, role=ShopRole(body.role))
+    return MemberRead(user_id=user_id, email=email, name=name, role=body.role)
 
 
 @router.post("/shops/{shop_id}/products", status_code=201, response_model=ProductRead, summary="Create a product (shop)")

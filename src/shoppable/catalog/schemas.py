@@ -209,3 +209,15 @@ class ImportRead(BaseModel):
     error: str | None
     created_at: datetime
     finished_at: datetime | None
+
+
+class MemberCreate(Strict):
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
+    role: Literal["owner", "staff"] = "staff"
+
+
+class MemberRead(BaseModel):
+    user_id: str
+    email: str
+    name: str
+    role: str

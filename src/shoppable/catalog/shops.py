@@ -84,3 +84,14 @@ async def shops_by_id(session: AsyncSession, shop_ids: list[str]) -> dict[str, S
     if not shop_ids:
         return {}
     return {s.id: s for s in await session.scalars(select(Shop).where(Shop.id.in_(shop_ids)))}
+
+
+async def add_member(session: AsyncSession, principal: Principal, shop_id: str, *, email: str, role: ShopRole) -> tuple[str, str, str]:
+    """Give an existing user a role in the shop (owner only). Returns (user id, email, name)."""
+    shop = await require_shop(session, principal, shop_id, owner_only=True)
+    user = await identity.find_user_by_email(session, email)
+    if user is None:
+        raise ShoppableError("user_not_found", 422, "No account has this email; ask them to register first.",
+                             errors=[{"loc": ["body", "email"], "msg": "no account with this email"}])
+    await identity.add_membership(session, shop_id=shop.id, user_id=user.id, role=role)
+    return user.id, user.email, user.name

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
-from typing import BinaryIO
+from typing import IO
 
 from shoppable.catalog.importers.records import ImageRecord, ImportFileError, SkippedRow, VariantRecord
 from shoppable.kit.money import to_minor_units
@@ -71,9 +71,7 @@ def dedupe_images(images: Iterable[tuple[str, str]]) -> tuple[ImageRecord, ...]:
     by_url: dict[str, ImageRecord] = {}
     for url, alt in images:
         known = by_url.get(url)
-        if known is None:
-            by_url[url] = ImageRecord(url, alt)
-        elif alt and not known.alt:
+        if known is None or (alt and not known.alt):
             by_url[url] = ImageRecord(url, alt)
     return tuple(by_url.values())
 
@@ -155,7 +153,7 @@ def parse_grams(text: str, unit: str, label: str) -> int | None:
     return int((value * factor).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
-def csv_records(stream: BinaryIO) -> Iterator[tuple[int, list[str]]]:
+def csv_records(stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
     """Yield ``(row, cells)`` for every CSV record of a UTF-8 byte stream, the header being row 1.
 
     Rows count CSV records, not physical lines (a quoted cell may span several lines), so they match the
@@ -208,7 +206,7 @@ def find_column(index: dict[str, int], *names: str) -> int | None:
 
 @dataclass(frozen=True, slots=True)
 class VariantDraft:
-    """A variant whose own fields parsed; its options are checked against its siblings by assemble_variants."""
+    """A variant whose own fields parsed; assemble_variants checks its options against its siblings'."""
 
     row: int
     ref: str  # how a reason names it: "row 5" (CSV) or "variant 2" (JSON)

@@ -1,11 +1,11 @@
-"""Parse Shopify's product CSV, from the 2019 template to the 2024 "URL handle" layout, one handle at a time."""
+"""Parse Shopify's product CSV (2019 template to the 2024 "URL handle" layout), one handle at a time."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 from shoppable.catalog.importers._common import (
     VariantDraft,
@@ -33,7 +33,11 @@ from shoppable.kit.money import exponent
 _STATUSES = frozenset({"active", "draft", "archived"})
 _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0"})
-_REQUIRED = (("Handle", ("handle", "url handle")), ("Title", ("title",)), ("Variant Price", ("variant price", "price")))
+_REQUIRED = (
+    ("Handle", ("handle", "url handle")),
+    ("Title", ("title",)),
+    ("Variant Price", ("variant price", "price")),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +68,7 @@ class _Columns:
     variant_image: int
 
 
-def parse_shopify_csv(stream: BinaryIO, currency: str) -> Iterator[ImportItem]:
+def parse_shopify_csv(stream: IO[bytes], currency: str) -> Iterator[ImportItem]:
     """Yield a ProductRecord per handle (SkippedRows for what cannot be imported), reading row by row.
 
     Only the current handle's rows are held in memory; a product is emitted when the handle changes and

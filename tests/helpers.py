@@ -1,0 +1,75 @@
+"""Typed helpers that build test data through the public API."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    email: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def unique(prefix: str = "t") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:12]}"
+
+
+async def register(client: httpx.AsyncClient, *, name: str = "Test User", password: str = "correct horse") -> Account:
+    email = f"{unique('user')}@example.com"
+    created = await client.post("/api/v1/auth/register", json={"email": email, "password": password, "name": name})
+    assert created.status_code == 201, created.text
+    token = await client.post("/api/v1/auth/token", data={"username": email, "password": password})
+    assert token.status_code == 200, token.text
+    return Account(id=created.json()["id"], email=email, token=token.json()["access_token"])
+
+
+async def create_shop(client: httpx.AsyncClient, owner: Account, *, currency: str = "USD", name: str | None = None) -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/shops", json={"name": name or unique("Shop "), "currency": currency}, headers=owner.headers
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def product_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": unique("Tee "),
+        "description_html": "<p>Soft cotton tee</p>",
+        "vendor": "Acme",
+        "category": "Shirts",
+        "tags": ["cotton", "summer"],
+        "options": [{"name": "Size"}],
+        "variants": [
+            {"sku": unique("SKU-"), "options": {"Size": "S"}, "price": 1999, "inventory_quantity": 5},
+            {"sku": unique("SKU-"), "options": {"Size": "M"}, "price": 2499, "compare_at_price": 2999},
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+async def create_product(
+    client: httpx.AsyncClient, owner: Account, shop_id: str, **overrides: Any
+) -> dict[str, Any]:
+    response = await client.post(
+        f"/api/v1/shops/{shop_id}/products", json=product_body(**overrides), headers=owner.headers
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def add_staff(client: httpx.AsyncClient, owner: Account, shop_id: str, staff: Account) -> None:
+    response = await client.post(
+        f"/api/v1/shops/{shop_id}/members", json={"email": staff.email, "role": "staff"}, headers=owner.headers
+    )
+    assert response.status_code == 201, response.text
