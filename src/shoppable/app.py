@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from shoppable import __version__, account
 from shoppable.catalog import api as catalog_api
@@ -45,6 +46,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(identity_api.router)
     app.include_router(account.router)
     app.include_router(catalog_api.router)
+
+    media = settings.var_dir / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    app.mount("/media", StaticFiles(directory=media), name="media")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

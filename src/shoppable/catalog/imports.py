@@ -173,10 +173,17 @@ class _Batcher:
     def __init__(self, session: AsyncSession, shop_id: str, currency: str, actor: str, report: ImportReport) -> None:
         self.session, self.shop_id, self.currency, self.actor, self.report = session, shop_id, currency, actor, report
         self.pending: dict[str, tuple[int, ProductSpec]] = {}
+        # Handles seen in this file (a few MB for 50,000 products): a repeat is reported, never merged.
+        self.first_row: dict[str, int] = {}
 
     async def add(self, row: int, spec: ProductSpec) -> None:
-        if spec.handle in self.pending:  # the same handle twice in a batch: write the first one first
-            await self.flush()
+        if spec.handle in self.first_row:
+            self.report.skip(
+                row, spec.handle,
+                f"handle {spec.handle!r} was already used by the product at row {self.first_row[spec.handle]}",
+            )
+            return
+        self.first_row[spec.handle] = row
         self.pending[spec.handle] = (row, spec)
         if len(self.pending) >= BATCH_SIZE:
             await self.flush()

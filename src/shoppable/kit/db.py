@@ -12,6 +12,7 @@ from sqlalchemy import MetaData, String, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import NullPool
 from sqlalchemy.types import DateTime, TypeDecorator
 
 NAMING_CONVENTION = {
@@ -57,12 +58,18 @@ def _prepare_sqlite_file(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine; on SQLite, WAL mode and write transactions that take the write lock up front."""
+def create_engine(url: str, *, echo: bool = False, pooled: bool = True) -> AsyncEngine:
+    """An async engine; on SQLite, WAL mode and write transactions that take the write lock up front.
+
+    ``pooled=False`` opens a connection per session: for callers that run each request on a new event loop.
+    """
+    pool: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
     if not is_sqlite(url):
-        return create_async_engine(url, echo=echo, pool_size=20, max_overflow=20, pool_pre_ping=True)
+        if pooled:
+            pool = {"pool_size": 20, "max_overflow": 20, "pool_pre_ping": True}
+        return create_async_engine(url, echo=echo, **pool)
     _prepare_sqlite_file(url)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **pool)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -88,9 +95,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 class Database:
     """One engine and its session factories: read sessions and write sessions."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pooled: bool = True) -> None:
         self.url = url
-        self.engine = create_engine(url, echo=echo)
+        self.engine = create_engine(url, echo=echo, pooled=pooled)
         self.is_sqlite = is_sqlite(url)
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._writer = async_sessionmaker(

@@ -31,6 +31,7 @@ _NOT_SLUG = re.compile(r"[\W_]+")
 _UNESCAPED_COMMA = re.compile(r"(?<!\\),")
 _GROUPED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _WHOLE = re.compile(r"^[+-]?\d+$")
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # how surrogateescape decodes bytes that are not UTF-8
 
 
 def clean(value: str) -> str:
@@ -161,14 +162,16 @@ def csv_records(stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
     """
     if csv.field_size_limit() < _FIELD_LIMIT:
         csv.field_size_limit(_FIELD_LIMIT)
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    # surrogateescape + a per-line check (not strict decoding, which fails a whole 8 KB chunk at once)
+    # lets the error name the record that holds the bad bytes.
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     row = 0
     try:
-        for row, cells in enumerate(csv.reader(text), start=1):
+        for row, cells in enumerate(csv.reader(_checked_lines(text)), start=1):
             yield row, cells
-    except UnicodeDecodeError as exc:
+    except _NotUtf8 as exc:
         raise ImportFileError(
-            f"The file is not UTF-8 text (bad bytes in row {row + 1}); export it as 'CSV UTF-8'."
+            f"The file is not UTF-8 text (row {row + 1} has other bytes); export it as 'CSV UTF-8'."
         ) from exc
     except csv.Error as exc:
         raise ImportFileError(f"The file is not valid CSV (row {row + 1}): {exc}.") from exc
@@ -176,6 +179,17 @@ def csv_records(stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
         # Without this the wrapper would close the caller's stream when it is garbage-collected.
         with contextlib.suppress(ValueError):
             text.detach()
+
+
+class _NotUtf8(Exception):
+    pass
+
+
+def _checked_lines(text: io.TextIOWrapper) -> Iterator[str]:
+    for line in text:
+        if _ESCAPED_BYTE.search(line):
+            raise _NotUtf8
+        yield line
 
 
 def read_header(records: Iterator[tuple[int, list[str]]], kind: str) -> tuple[dict[str, int], int]:
@@ -228,9 +242,12 @@ class Assembled:
 
 
 def option_values(names: Sequence[str], values: Iterable[str]) -> tuple[str, str, str]:
-    """Option1..3 values with Shopify's "Title: Default Title" (no options at all) read as blank."""
+    """Option1..3 values with Shopify's "Default Title" (no options at all) read as blank.
+
+    That value means "no options" under an option named "Title" or one left unnamed.
+    """
     first, second, third = (
-        "" if name.casefold() == "title" and value == "Default Title" else value
+        "" if value == "Default Title" and name.casefold() in ("title", "") else value
         for name, value in zip(names, values, strict=True)
     )
     return first, second, third

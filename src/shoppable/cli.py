@@ -1,0 +1,140 @@
+"""The ``shoppable`` command: serve, migrate, demo, import."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from shoppable.config import get_settings
+
+app = typer.Typer(help="Shoppable: social commerce you run yourself.", no_args_is_help=True)
+console = Console()
+
+
+def _alembic_config() -> object:
+    from alembic.config import Config
+
+    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        if (base / "alembic.ini").is_file() and (base / "migrations").is_dir():
+            return Config(str(base / "alembic.ini"))
+    raise typer.BadParameter("alembic.ini not found: run from the Shoppable source directory")
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database (SHOPPABLE_DATABASE_URL) up to the newest schema."""
+    from alembic import command
+
+    command.upgrade(_alembic_config(), "head")  # type: ignore[arg-type]
+    console.print(f"[green]Database migrated[/] ({get_settings().database_url.split('@')[-1]})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    reload: Annotated[bool, typer.Option(help="Reload on code changes (development)")] = False,
+) -> None:
+    """Serve the API (and pages) with uvicorn."""
+    import uvicorn
+
+    uvicorn.run(
+        "shoppable.app:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
+        log_level="info", proxy_headers=True,
+    )
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve once seeded")] = True,
+) -> None:
+    """Migrate, seed the demo shops through the real importers, print the demo accounts, serve."""
+    from shoppable.demo.seed import ACCOUNTS, seed_demo
+    from shoppable.kit.db import Database
+
+    migrate()
+    settings = get_settings()
+
+    async def run() -> bool:
+        database = Database(settings.database_url)
+        try:
+            return await seed_demo(database, settings)
+        finally:
+            await database.dispose()
+
+    with console.status("Seeding the demo (importing the demo shops)..."):
+        created = asyncio.run(run())
+    console.print("[green]Demo seeded[/]" if created else "Demo already seeded")
+    table = Table(title="Demo accounts (sign in at POST /api/v1/auth/token)")
+    for column in ("email", "password", "who"):
+        table.add_column(column)
+    for account in ACCOUNTS:
+        table.add_row(account.email, account.password, account.role)
+    console.print(table)
+    base = f"http://{host}:{port}"
+    console.print(f"Shop: {base}/   API docs: {base}/docs   Search: {base}/api/v1/products?q=lamp")
+    if serve_after:
+        serve(host=host, port=port, workers=1, reload=False)
+
+
+@app.command("import")
+def import_products(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Export file")],
+    shop: Annotated[str, typer.Option("--shop", help="Shop slug")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="shopify_csv | shopify_json | woocommerce_csv (sniffed if absent)")
+    ] = None,
+) -> None:
+    """Import products from a Shopify CSV/JSON or WooCommerce CSV export into a shop."""
+    from shoppable.catalog import imports, shops
+    from shoppable.kit.db import Database
+    from shoppable.kit.errors import ShoppableError
+
+    settings = get_settings()
+    size = file.stat().st_size
+
+    async def run() -> imports.ImportReport:
+        database = Database(settings.database_url)
+        try:
+            with Progress(
+                TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                console=console,
+            ) as progress:
+                task = progress.add_task(f"Importing {file.name}", total=size)
+                async with database.session() as session:
+                    target = await shops.get_shop_by_slug(session, shop)
+                    report = await imports.import_file(
+                        session, shop_id=target.id, path=file,
+                        fmt=imports.detect_format(file, file.name, fmt), actor="cli",
+                        on_progress=lambda done: progress.update(task, completed=done),
+                    )
+                    progress.update(task, completed=size)
+                return report
+        finally:
+            await database.dispose()
+
+    try:
+        report = asyncio.run(run())
+    except ShoppableError as error:
+        console.print(f"[red]Import failed:[/] {error.detail}")
+        sys.exit(1)
+    console.print(
+        f"[green]Imported[/] {report.rows_total} rows: {report.created} products created, "
+        f"{report.updated} updated, {len(report.skipped)} rows skipped"
+    )
+    for skipped in report.skipped:
+        console.print(f"  row {skipped['row']} ({skipped['handle'] or '-'}): {skipped['reason']}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

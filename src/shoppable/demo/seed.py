@@ -1,0 +1,88 @@
+"""Seed the demo: accounts, two shops imported from real export files through the real importers."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from shoppable.catalog import imports, shops
+from shoppable.config import Settings
+from shoppable.demo.dummyjson import to_shopify_products
+from shoppable.demo.placeholders import write_placeholder
+from shoppable.identity import service as identity
+from shoppable.identity.rules import ShopRole
+from shoppable.kit.db import Database
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    password: str
+    role: str
+
+
+SELLER = DemoAccount("seller@demo.shoppable.dev", "demo-seller-pass", "seller: owner of both demo shops")
+STAFF = DemoAccount("staff@demo.shoppable.dev", "demo-staff-pass", "seller staff of Packt Home")
+SHOPPER = DemoAccount("shopper@demo.shoppable.dev", "demo-shopper-pass", "shopper")
+ACCOUNTS = (SELLER, STAFF, SHOPPER)
+
+
+def _data(name: str) -> Path:
+    return Path(str(resources.files("shoppable.demo") / "data" / name))
+
+
+def _packt_csv(settings: Settings) -> Path:
+    """The Packt export with its CDN images swapped for local placeholders; everything else as shipped."""
+    media = settings.var_dir / "media"
+    target = settings.var_dir / "demo" / "packt_product_data.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _data("packt_product_data.csv").open(encoding="utf-8-sig", newline="") as source, target.open(
+        "w", encoding="utf-8", newline=""
+    ) as out:
+        reader = csv.DictReader(source)
+        assert reader.fieldnames is not None
+        writer = csv.DictWriter(out, fieldnames=reader.fieldnames)
+        writer.writeheader()
+        for number, row in enumerate(reader):
+            for column in ("Image Src", "Variant Image"):
+                if row.get(column):
+                    row[column] = write_placeholder(media, f"packt-{number}-{column}", row["Title"] or row["Handle"])
+            writer.writerow(row)
+    return target
+
+
+def _dummyjson(settings: Settings) -> Path:
+    media = settings.var_dir / "media"
+    items = json.loads(_data("dummyjson_products.json").read_text(encoding="utf-8"))
+    target = settings.var_dir / "demo" / "dummyjson_as_shopify.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(to_shopify_products(items, lambda key, title: write_placeholder(media, key, title))))
+    return target
+
+
+async def seed_demo(database: Database, settings: Settings) -> bool:
+    """Create the demo once; returns False when it was already there."""
+    async with database.session() as session:
+        if await identity.find_user_by_email(session, SELLER.email) is not None:
+            return False
+        users = {
+            account.email: await identity.register_user(
+                session, email=account.email, password=account.password, name=account.email.split("@")[0].title()
+            )
+            for account in ACCOUNTS
+        }
+        seller = users[SELLER.email]
+        packt = await shops.open_shop(session, owner_id=seller.id, name="Packt Home", currency="USD", slug="packt-home")
+        market = await shops.open_shop(
+            session, owner_id=seller.id, name="Everyday Market", currency="USD", slug="everyday-market"
+        )
+        await identity.add_membership(session, shop_id=packt.id, user_id=users[STAFF.email].id, role=ShopRole.STAFF)
+        for shop_id, path, fmt in (
+            (packt.id, _packt_csv(settings), "shopify_csv"),
+            (market.id, _dummyjson(settings), "shopify_json"),
+        ):
+            await imports.import_file(session, shop_id=shop_id, path=path, fmt=fmt, actor="demo-seed")
+    return True
