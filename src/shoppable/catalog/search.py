@@ -98,12 +98,14 @@ def match_clause(session: AsyncSession, query: str) -> tuple[str, str, dict[str,
             "WHERE product_search MATCH :fts_query AND product_search.product_id = products.id)"
         )
         return where, rank, {"fts_query": " ".join(terms)}
+    # Words are \w+ only, so they cannot carry tsquery operators; the last one matches as a prefix.
+    tsquery = " & ".join([*words[:-1], f"{words[-1]}:*"])
     where = (
         "products.id IN (SELECT product_id FROM product_search "
-        "WHERE document @@ websearch_to_tsquery('english', :fts_query))"
+        "WHERE document @@ to_tsquery('english', :fts_query))"
     )
     rank = (
-        "-(SELECT ts_rank_cd(document, websearch_to_tsquery('english', :fts_query)) FROM product_search "
+        "-(SELECT ts_rank_cd(document, to_tsquery('english', :fts_query)) FROM product_search "
         "WHERE product_search.product_id = products.id)"
     )
-    return where, rank, {"fts_query": " ".join(words)}
+    return where, rank, {"fts_query": tsquery}

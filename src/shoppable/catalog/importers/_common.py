@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
-from typing import IO
+from typing import IO, NamedTuple
 
 from shoppable.catalog.importers.records import ImageRecord, ImportFileError, SkippedRow, VariantRecord
 from shoppable.kit.money import to_minor_units
@@ -28,6 +28,7 @@ GRAMS_PER_UNIT: dict[str, Decimal] = {
 }
 
 _NOT_SLUG = re.compile(r"[\W_]+")
+_NOT_ASCII_SLUG = re.compile(r"[^a-z0-9]+")
 _UNESCAPED_COMMA = re.compile(r"(?<!\\),")
 _GROUPED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _WHOLE = re.compile(r"^[+-]?\d+$")
@@ -43,6 +44,8 @@ def clean(value: str) -> str:
 
 def slugify(text: str) -> str:
     """Lower-case, accent-free, hyphen-separated handle; letters of other scripts are kept."""
+    if text.isascii():
+        return _NOT_ASCII_SLUG.sub("-", text.lower()).strip("-")
     decomposed = unicodedata.normalize("NFKD", text)
     bare = unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
     return _NOT_SLUG.sub("-", bare.casefold()).strip("-")
@@ -90,11 +93,7 @@ def number_text(value: object) -> str:
     return ""
 
 
-@lru_cache(maxsize=4096)
-def _minor_units(text: str, currency: str) -> int:
-    return to_minor_units(text, currency)
-
-
+@lru_cache(maxsize=8192)
 def parse_price(text: str, currency: str, label: str) -> int:
     """A non-negative amount in minor units; ValueError names the column and what is wrong with it."""
     text = clean(text)
@@ -104,7 +103,7 @@ def parse_price(text: str, currency: str, label: str) -> int:
     if "," in text and not _GROUPED_THOUSANDS.match(text):
         raise ValueError(f"{label} {text!r} is not a decimal amount (use '.' for decimals)")
     try:
-        amount = _minor_units(text, currency)
+        amount = to_minor_units(text, currency)
     except ValueError as exc:
         raise ValueError(f"{label} {exc}") from None
     if amount < 0:
@@ -114,14 +113,16 @@ def parse_price(text: str, currency: str, label: str) -> int:
 
 def parse_optional_price(text: str, currency: str, label: str) -> int | None:
     """Like parse_price but blank, and zero (Shopify's "no compare-at price"), give None."""
-    if not clean(text):
+    if not text or text.isspace():
         return None
     return parse_price(text, currency, label) or None
 
 
 def parse_int(text: str, label: str) -> int | None:
     """A whole number ("12", "12.0"), None when blank."""
-    text = clean(text)
+    if text.isdigit():
+        return int(text)
+    text = text.strip()
     if not text:
         return None
     if _WHOLE.match(text):
@@ -137,7 +138,9 @@ def parse_int(text: str, label: str) -> int | None:
 
 def parse_grams(text: str, unit: str, label: str) -> int | None:
     """A non-negative weight in ``unit`` converted to whole grams (half-even), None when blank."""
-    text = clean(text)
+    if unit == "g" and text.isdigit():
+        return int(text)
+    text = text.strip()
     if not text:
         return None
     factor = GRAMS_PER_UNIT.get(unit.casefold())
@@ -162,34 +165,25 @@ def csv_records(stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
     """
     if csv.field_size_limit() < _FIELD_LIMIT:
         csv.field_size_limit(_FIELD_LIMIT)
-    # surrogateescape + a per-line check (not strict decoding, which fails a whole 8 KB chunk at once)
+    # surrogateescape + a per-record check (not strict decoding, which fails a whole 8 KB chunk at once)
     # lets the error name the record that holds the bad bytes.
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     row = 0
     try:
-        for row, cells in enumerate(csv.reader(_checked_lines(text)), start=1):
+        for cells in csv.reader(text):
+            row += 1
+            joined = "".join(cells)
+            if not joined.isascii() and _ESCAPED_BYTE.search(joined):
+                raise ImportFileError(
+                    f"The file is not UTF-8 text (row {row} has other bytes); export it as 'CSV UTF-8'."
+                )
             yield row, cells
-    except _NotUtf8 as exc:
-        raise ImportFileError(
-            f"The file is not UTF-8 text (row {row + 1} has other bytes); export it as 'CSV UTF-8'."
-        ) from exc
     except csv.Error as exc:
         raise ImportFileError(f"The file is not valid CSV (row {row + 1}): {exc}.") from exc
     finally:
         # Without this the wrapper would close the caller's stream when it is garbage-collected.
         with contextlib.suppress(ValueError):
             text.detach()
-
-
-class _NotUtf8(Exception):
-    pass
-
-
-def _checked_lines(text: io.TextIOWrapper) -> Iterator[str]:
-    for line in text:
-        if _ESCAPED_BYTE.search(line):
-            raise _NotUtf8
-        yield line
 
 
 def read_header(records: Iterator[tuple[int, list[str]]], kind: str) -> tuple[dict[str, int], int]:
@@ -218,12 +212,11 @@ def find_column(index: dict[str, int], *names: str) -> int | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class VariantDraft:
+class VariantDraft(NamedTuple):
     """A variant whose own fields parsed; assemble_variants checks its options against its siblings'."""
 
     row: int
-    ref: str  # how a reason names it: "row 5" (CSV) or "variant 2" (JSON)
+    ref: str | None  # how a reason names it: "variant 2" (JSON); None for "row <row>" (CSV)
     sku: str | None
     values: tuple[str, str, str]  # Option1..3 values, "" when blank
     price: int
@@ -273,24 +266,25 @@ def assemble_variants(
     variants: list[VariantRecord] = []
     skipped: list[SkippedRow] = []
     for draft in drafts:
-        lead = f"{draft.ref}: " if prefixed else ""
-        blank = next((i for i in active if not draft.values[i]), None)
-        if blank is not None:
-            option = option_names[active.index(blank)]
+        values = draft.values
+        combination = values if len(active) == 3 else tuple([values[i] for i in active])
+        if "" in combination:
+            blank = active[combination.index("")]
+            option = option_names[combination.index("")]
             label = value_label.format(n=blank + 1)
-            skipped.append(
-                SkippedRow(draft.row, handle, f"{lead}{label} is empty but the product has option {option!r}")
-            )
+            reason = f"{label} is empty but the product has option {option!r}"
+            skipped.append(SkippedRow(draft.row, handle, f"{draft.ref}: {reason}" if prefixed else reason))
             continue
-        combination = tuple(draft.values[i] for i in active)
         earlier = seen.get(combination)
         if earlier is not None:
             if combination:
                 described = " / ".join(f"{n}: {v}" for n, v in zip(option_names, combination, strict=True))
-                reason = f"duplicate option combination {described} (same as {earlier.ref})"
+                reason = f"duplicate option combination {described} (same as {_ref(earlier)})"
             else:
-                reason = f"duplicate variant: the product has no options and already has one ({earlier.ref})"
-            skipped.append(SkippedRow(draft.row, handle, lead + reason))
+                reason = (
+                    f"duplicate variant: the product has no options and already has one ({_ref(earlier)})"
+                )
+            skipped.append(SkippedRow(draft.row, handle, f"{draft.ref}: {reason}" if prefixed else reason))
             continue
         seen[combination] = draft
         variants.append(
@@ -311,3 +305,7 @@ def assemble_variants(
             slot.setdefault(value)
     options = tuple((name, tuple(slot)) for name, slot in zip(option_names, values, strict=True))
     return Assembled(tuple(variants), options, tuple(skipped), None)
+
+
+def _ref(draft: VariantDraft) -> str:
+    return draft.ref or f"row {draft.row}"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import IO
 
 from shoppable.catalog.importers._common import (
@@ -66,6 +67,7 @@ class _Columns:
     image_position: int
     image_alt: int
     variant_image: int
+    variant_cells: Callable[[list[str]], tuple[str, ...]]  # the cells _product reads on every row
 
 
 def parse_shopify_csv(stream: IO[bytes], currency: str) -> Iterator[ImportItem]:
@@ -84,12 +86,13 @@ def parse_shopify_csv(stream: IO[bytes], currency: str) -> Iterator[ImportItem]:
     index, width = read_header(records, "Shopify CSV")
     cols = _columns(index, width)
     padded = width + 1
+    handle_at = cols.handle
     group: list[tuple[int, list[str]]] = []
     group_handle = ""
     for row, cells in records:
         if len(cells) < padded:
             cells.extend([""] * (padded - len(cells)))
-        handle = clean(cells[cols.handle])
+        handle = cells[handle_at].strip()
         if not handle:
             if any(cell.strip() for cell in cells):
                 yield SkippedRow(row, None, "row has no Handle")
@@ -116,6 +119,18 @@ def _columns(index: dict[str, int], width: int) -> _Columns:
         position = find_column(index, *names)
         return width if position is None else position
 
+    variant_cells = itemgetter(
+        *(col("image src", "product image url"), col("image position"), col("image alt text")),
+        *(col("option1 value"), col("option2 value"), col("option3 value")),
+        *(
+            col("variant sku", "sku"),
+            col("variant price", "price"),
+            col("variant compare at price", "compare-at price"),
+        ),
+        *(col("variant inventory qty", "inventory quantity"), col("variant grams", "weight value (grams)")),
+        *(col("variant weight"), col("variant weight unit", "weight unit for display")),
+        col("variant image", "variant image url"),
+    )
     return _Columns(
         handle=col("handle", "url handle"),
         title=col("title"),
@@ -139,6 +154,7 @@ def _columns(index: dict[str, int], width: int) -> _Columns:
         image_position=col("image position"),
         image_alt=col("image alt text"),
         variant_image=col("variant image", "variant image url"),
+        variant_cells=variant_cells,
     )
 
 
@@ -161,22 +177,48 @@ def _product(group: list[tuple[int, list[str]]], cols: _Columns, currency: str) 
         yield SkippedRow(first_row, handle, str(exc))
         return
 
-    names = tuple(clean(first[i]) for i in cols.option_names)
+    names = (
+        clean(first[cols.option_names[0]]),
+        clean(first[cols.option_names[1]]),
+        clean(first[cols.option_names[2]]),
+    )
     drafts: list[VariantDraft] = []
     skipped: list[SkippedRow] = []
     images: list[tuple[int, int, str, str]] = []  # (position, file order, url, alt)
     variant_rows = 0
+    variant_cells = cols.variant_cells
     for order, (row, cells) in enumerate(group):
-        src = clean(cells[cols.image_src])
-        if src:
-            images.append((_position(cells[cols.image_position]), order, src, clean(cells[cols.image_alt])))
-        raw_values = [clean(cells[i]) for i in cols.option_values]
-        sku = clean(cells[cols.sku])
-        if not (sku or cells[cols.price].strip() or any(raw_values)):
+        src, position, alt, v1, v2, v3, sku, price, compare_at, quantity, grams, weight, unit, image = (
+            variant_cells(cells)
+        )
+        if src and (src := clean(src)):
+            images.append((_position(position), order, src, clean(alt)))
+        v1, v2, v3, sku = v1.strip(), v2.strip(), v3.strip(), sku.strip()
+        if not (sku or v1 or v2 or v3 or price.strip()):
             continue  # an image-only row
         variant_rows += 1
+        if "\xa0" in v1 + v2 + v3 + sku:
+            v1, v2, v3, sku = clean(v1), clean(v2), clean(v3), clean(sku)
+        values = (v1, v2, v3)
+        if "Default Title" in values:
+            values = option_values(names, values)
         try:
-            drafts.append(_draft(row, cells, cols, currency, sku, option_values(names, raw_values)))
+            weight_grams = parse_grams(grams, "g", "Variant Grams")
+            if weight_grams is None and weight and not weight.isspace():
+                weight_grams = parse_grams(weight, unit.strip() or "kg", "Variant Weight")
+            drafts.append(
+                VariantDraft(
+                    row=row,
+                    ref=None,
+                    sku=sku or None,
+                    values=values,
+                    price=parse_price(price, currency, "Variant Price"),
+                    compare_at=parse_optional_price(compare_at, currency, "Variant Compare At Price"),
+                    quantity=parse_int(quantity, "Variant Inventory Qty"),
+                    grams=weight_grams,
+                    image_url=image.strip() or None,
+                )
+            )
         except ValueError as exc:
             skipped.append(SkippedRow(row, handle, str(exc)))
 
@@ -213,27 +255,6 @@ def _product(group: list[tuple[int, list[str]]], cols: _Columns, currency: str) 
         images=dedupe_images(image_pairs),
         options=assembled.options,
         variants=assembled.variants,
-    )
-
-
-def _draft(
-    row: int, cells: list[str], cols: _Columns, currency: str, sku: str, values: tuple[str, str, str]
-) -> VariantDraft:
-    grams_text = cells[cols.grams]
-    if grams_text.strip():
-        grams = parse_grams(grams_text, "g", "Variant Grams")
-    else:
-        grams = parse_grams(cells[cols.weight], clean(cells[cols.weight_unit]) or "kg", "Variant Weight")
-    return VariantDraft(
-        row=row,
-        ref=f"row {row}",
-        sku=sku or None,
-        values=values,
-        price=parse_price(cells[cols.price], currency, "Variant Price"),
-        compare_at=parse_optional_price(cells[cols.compare_at], currency, "Variant Compare At Price"),
-        quantity=parse_int(cells[cols.quantity], "Variant Inventory Qty"),
-        grams=grams,
-        image_url=clean(cells[cols.variant_image]) or None,
     )
 
 
