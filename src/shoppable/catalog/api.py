@@ -162,8 +162,8 @@ async def create_import(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
-    idempotency_key: IdempotencyKey,
     file: Annotated[UploadFile, File(description="The export file")],
+    idempotency_key: IdempotencyKey = None,
     format: Annotated[ImportFormat | None, Form(description="Sniffed from the file when absent")] = None,  # noqa: A002
 ) -> Response:
     shop = await shops.require_shop(session, principal, shop_id)

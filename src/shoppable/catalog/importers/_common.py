@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -18,6 +19,7 @@ from shoppable.kit.money import to_minor_units
 
 # Shopify and WooCommerce bodies can exceed csv's 128 KiB default; the limit stays a bound on memory.
 _FIELD_LIMIT = 16 * 1024 * 1024
+_BATCH = 64
 
 GRAMS_PER_UNIT: dict[str, Decimal] = {
     "g": Decimal(1),
@@ -157,50 +159,60 @@ def parse_grams(text: str, unit: str, label: str) -> int | None:
     return int((value * factor).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
-def csv_records(stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
-    """Yield ``(row, cells)`` for every CSV record of a UTF-8 byte stream, the header being row 1.
+def read_csv(
+    stream: IO[bytes], kind: str
+) -> tuple[dict[str, int], int, Iterator[tuple[int, list[list[str]]]]]:
+    """Open a UTF-8 CSV byte stream: its header as lower-cased name -> first index, its width, and the
+    data records in small batches of ``(row of the batch's first record, records)``.
 
-    Rows count CSV records, not physical lines (a quoted cell may span several lines), so they match the
-    row numbers a spreadsheet shows. The caller's stream is left open.
+    Rows count CSV records, header = row 1, not physical lines (a quoted cell may span several lines),
+    so they match the row numbers a spreadsheet shows. Batches keep the per-record cost of streaming
+    near zero while holding only a few dozen records. The caller's stream is left open.
     """
+    batches = _csv_batches(stream)
+    for first_row, batch in batches:
+        for offset, cells in enumerate(batch):
+            names = [clean(name.replace("\ufeff", "")).casefold() for name in cells]
+            if not any(names):
+                continue
+            if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
+                raise ImportFileError(
+                    f"The {kind} file uses ';' or tabs between columns; export it with commas as separators."
+                )
+            index: dict[str, int] = {}
+            for position, name in enumerate(names):
+                index.setdefault(name, position)
+            rest = batch[offset + 1 :]
+            return index, len(names), itertools.chain([(first_row + offset + 1, rest)], batches)
+    raise ImportFileError("The file is empty.")
+
+
+def _csv_batches(stream: IO[bytes]) -> Iterator[tuple[int, list[list[str]]]]:
     if csv.field_size_limit() < _FIELD_LIMIT:
         csv.field_size_limit(_FIELD_LIMIT)
-    # surrogateescape + a per-record check (not strict decoding, which fails a whole 8 KB chunk at once)
-    # lets the error name the record that holds the bad bytes.
+    # surrogateescape and a check of the records (not strict decoding, which fails a whole 8 KB chunk
+    # at once) let the error name the record that holds the bad bytes.
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    row = 0
+    reader = csv.reader(text)
+    row = 1
     try:
-        for cells in csv.reader(text):
-            row += 1
-            joined = "".join(cells)
+        while batch := list(itertools.islice(reader, _BATCH)):
+            joined = "".join(itertools.chain.from_iterable(batch))
             if not joined.isascii() and _ESCAPED_BYTE.search(joined):
+                bad = next(i for i, cells in enumerate(batch) if _ESCAPED_BYTE.search("".join(cells)))
+                if bad:
+                    yield row, batch[:bad]
                 raise ImportFileError(
-                    f"The file is not UTF-8 text (row {row} has other bytes); export it as 'CSV UTF-8'."
+                    f"The file is not UTF-8 text (row {row + bad} has other bytes); export it as 'CSV UTF-8'."
                 )
-            yield row, cells
+            yield row, batch
+            row += len(batch)
     except csv.Error as exc:
-        raise ImportFileError(f"The file is not valid CSV (row {row + 1}): {exc}.") from exc
+        raise ImportFileError(f"The file is not valid CSV (line {reader.line_num}): {exc}.") from exc
     finally:
         # Without this the wrapper would close the caller's stream when it is garbage-collected.
         with contextlib.suppress(ValueError):
             text.detach()
-
-
-def read_header(records: Iterator[tuple[int, list[str]]], kind: str) -> tuple[dict[str, int], int]:
-    """Consume the header record: each lower-cased column name mapped to its first index, and the width."""
-    for _row, cells in records:
-        names = [clean(name.replace("\ufeff", "")).casefold() for name in cells]
-        if not any(names):
-            continue
-        if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
-            raise ImportFileError(
-                f"The {kind} file uses ';' or tabs between columns; export it with commas as separators."
-            )
-        index: dict[str, int] = {}
-        for position, name in enumerate(names):
-            index.setdefault(name, position)
-        return index, len(names)
-    raise ImportFileError("The file is empty.")
 
 
 def find_column(index: dict[str, int], *names: str) -> int | None:
@@ -299,11 +311,11 @@ def assemble_variants(
                 image_url=draft.image_url,
             )
         )
-    values: list[dict[str, None]] = [{} for _ in active]
-    for combination in seen:
-        for slot, value in zip(values, combination, strict=True):
-            slot.setdefault(value)
-    options = tuple((name, tuple(slot)) for name, slot in zip(option_names, values, strict=True))
+    # Each option's values in first-seen order: the distinct entries of its column of combinations.
+    columns = zip(*seen, strict=True) if seen and active else ()
+    options = tuple(
+        (name, tuple(dict.fromkeys(column))) for name, column in zip(option_names, columns, strict=False)
+    )
     return Assembled(tuple(variants), options, tuple(skipped), None)
 
 

@@ -12,7 +12,6 @@ from shoppable.catalog.importers._common import (
     VariantDraft,
     assemble_variants,
     clean,
-    csv_records,
     dedupe_images,
     find_column,
     option_values,
@@ -20,7 +19,7 @@ from shoppable.catalog.importers._common import (
     parse_int,
     parse_optional_price,
     parse_price,
-    read_header,
+    read_csv,
     split_list,
 )
 from shoppable.catalog.importers.records import (
@@ -82,27 +81,27 @@ def parse_shopify_csv(stream: IO[bytes], currency: str) -> Iterator[ImportItem]:
     earlier products) when the file is empty, not UTF-8, not CSV, or lacks Handle, Title or Variant Price.
     """
     exponent(currency)
-    records = csv_records(stream)
-    index, width = read_header(records, "Shopify CSV")
+    index, width, batches = read_csv(stream, "Shopify CSV")
     cols = _columns(index, width)
     padded = width + 1
     handle_at = cols.handle
     group: list[tuple[int, list[str]]] = []
     group_handle = ""
-    for row, cells in records:
-        if len(cells) < padded:
-            cells.extend([""] * (padded - len(cells)))
-        handle = cells[handle_at].strip()
-        if not handle:
-            if any(cell.strip() for cell in cells):
-                yield SkippedRow(row, None, "row has no Handle")
-            continue
-        if handle != group_handle:
-            if group:
-                yield from _product(group, cols, currency)
-            group = []
-            group_handle = handle
-        group.append((row, cells))
+    for first_row, batch in batches:
+        for row, cells in enumerate(batch, first_row):
+            if len(cells) < padded:
+                cells.extend([""] * (padded - len(cells)))
+            handle = cells[handle_at].strip()
+            if not handle:
+                if any(cell.strip() for cell in cells):
+                    yield SkippedRow(row, None, "row has no Handle")
+                continue
+            if handle != group_handle:
+                if group:
+                    yield from _product(group, cols, currency)
+                group = []
+                group_handle = handle
+            group.append((row, cells))
     if group:
         yield from _product(group, cols, currency)
 
@@ -202,21 +201,23 @@ def _product(group: list[tuple[int, list[str]]], cols: _Columns, currency: str) 
         values = (v1, v2, v3)
         if "Default Title" in values:
             values = option_values(names, values)
-        try:
-            weight_grams = parse_grams(grams, "g", "Variant Grams")
+        try:  # the conditional expressions skip a call for the common blank and whole-number cells
+            weight_grams = int(grams) if grams.isdigit() else parse_grams(grams, "g", "Variant Grams")
             if weight_grams is None and weight and not weight.isspace():
                 weight_grams = parse_grams(weight, unit.strip() or "kg", "Variant Weight")
             drafts.append(
                 VariantDraft(
-                    row=row,
-                    ref=None,
-                    sku=sku or None,
-                    values=values,
-                    price=parse_price(price, currency, "Variant Price"),
-                    compare_at=parse_optional_price(compare_at, currency, "Variant Compare At Price"),
-                    quantity=parse_int(quantity, "Variant Inventory Qty"),
-                    grams=weight_grams,
-                    image_url=image.strip() or None,
+                    row,
+                    None,
+                    sku or None,
+                    values,
+                    parse_price(price, currency, "Variant Price"),
+                    parse_optional_price(compare_at, currency, "Variant Compare At Price")
+                    if compare_at
+                    else None,
+                    int(quantity) if quantity.isdigit() else parse_int(quantity, "Variant Inventory Qty"),
+                    weight_grams,
+                    (image.strip() or None) if image else None,
                 )
             )
         except ValueError as exc:

@@ -1,0 +1,188 @@
+"""Imports through HTTP: 202 and poll, idempotent re-imports, per-row reports, bad files, refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.helpers import Account, add_staff, create_shop, register
+
+
+@pytest.fixture
+async def owner(client: httpx.AsyncClient) -> Account:
+    return await register(client)
+
+
+@pytest.fixture
+async def shop(client: httpx.AsyncClient, owner: Account) -> dict:
+    return await create_shop(client, owner)
+
+
+async def start_import(
+    client: httpx.AsyncClient, account: Account, shop_id: str, name: str, content: bytes, *,
+    fmt: str | None = None, key: str | None = None,
+) -> httpx.Response:
+    headers = dict(account.headers) | ({"Idempotency-Key": key} if key else {})
+    return await client.post(
+        f"/api/v1/shops/{shop_id}/imports", files={"file": (name, content)},
+        data={"format": fmt} if fmt else {}, headers=headers,
+    )
+
+
+async def finished(client: httpx.AsyncClient, app: FastAPI, account: Account, import_id: str) -> dict[str, Any]:
+    await app.state.import_runner.drain()
+    response = await client.get(f"/api/v1/imports/{import_id}", headers=account.headers)
+    assert response.status_code == 200
+    return dict(response.json())
+
+
+async def all_products(client: httpx.AsyncClient, account: Account, shop_id: str) -> list[dict]:
+    items, cursor = [], None
+    while True:
+        params = {"limit": 200} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get(f"/api/v1/shops/{shop_id}/products", params=params, headers=account.headers)).json()
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+
+
+async def test_shopify_csv_import_then_reimport_creates_nothing_twice(
+    client: httpx.AsyncClient, app: FastAPI, owner: Account, shop: dict, shared_data: Path
+) -> None:
+    content = (shared_data / "shopify-csv" / "apparel.csv").read_bytes()
+    accepted = await start_import(client, owner, shop["id"], "apparel.csv", content)
+    assert accepted.status_code == 202, accepted.text
+    assert accepted.json()["status"] == "queued"
+    assert accepted.json()["format"] == "shopify_csv"
+    report = await finished(client, app, owner, accepted.json()["id"])
+    assert report["status"] == "succeeded", report
+    assert (report["created"], report["updated"], report["rows_total"]) == (20, 0, 22)
+    assert report["skipped"] == []
+    products = await all_products(client, owner, shop["id"])
+    assert len(products) == 20
+    variants_before = {v["id"] for p in products for v in p["variants"]}
+    again = await start_import(client, owner, shop["id"], "apparel.csv", content)
+    report = await finished(client, app, owner, again.json()["id"])
+    assert (report["status"], report["created"], report["updated"]) == ("succeeded", 0, 20)
+    products = await all_products(client, owner, shop["id"])
+    assert len(products) == 20
+    assert {v["id"] for p in products for v in p["variants"]} == variants_before
+
+
+async def test_reimport_updates_prices_and_stock_in_place(
+    client: httpx.AsyncClient, app: FastAPI, owner: Account, shop: dict
+) -> None:
+    header = "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price,Variant Inventory Qty\r\n"
+    first = header + "mug,Mug,Size,S,MUG-S,10.00,4\r\nmug,,,M,MUG-M,12.00,2\r\n"
+    second = header + "mug,Mug Deluxe,Size,S,MUG-S,11.50,9\r\nmug,,,M,MUG-M,12.00,\r\n"
+    for content in (first, second):
+        response = await start_import(client, owner, shop["id"], "mugs.csv", content.encode())
+        report = await finished(client, app, owner, response.json()["id"])
+        assert report["status"] == "succeeded", report
+    [mug] = await all_products(client, owner, shop["id"])
+    assert mug["title"] == "Mug Deluxe"
+    assert [(v["sku"], v["price"], v["inventory_quantity"]) for v in mug["variants"]] == [
+        ("MUG-S", 1150, 9), ("MUG-M", 1200, 2),  # a blank quantity keeps the stock
+    ]
+    movements = await client.get(f"/api/v1/variants/{mug['variants'][0]['id']}/inventory/movements", headers=owner.headers)
+    assert [(m["delta"], m["quantity_after"], m["reason"]) for m in movements.json()["items"]] == [
+        (5, 9, "import"), (4, 4, "import"),
+    ]
+
+
+async def test_skipped_rows_are_reported_with_row_numbers(
+    client: httpx.AsyncClient, app: FastAPI, owner: Account, shop: dict
+) -> None:
+    content = (
+        "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price\n"
+        "good,Good,Title,Default Title,G-1,5.00\n"
+        "bad-price,Bad Price,Title,Default Title,B-1,abc\n"
+        "dupe-sku,Dupe SKU,Title,Default Title,G-1,5.00\n"
+    )
+    response = await start_import(client, owner, shop["id"], "rows.csv", content.encode())
+    report = await finished(client, app, owner, response.json()["id"])
+    assert report["status"] == "succeeded"
+    assert report["created"] == 1
+    reasons: dict[int, list[str]] = {}
+    for skipped in report["skipped"]:
+        reasons.setdefault(skipped["row"], []).append(skipped["reason"])
+    assert set(reasons) == {3, 4}
+    assert any("'abc'" in reason for reason in reasons[3])
+    assert reasons[4] == ["SKU 'G-1' already belongs to product 'good'"]
+
+
+async def test_woocommerce_and_shopify_json_imports(
+    client: httpx.AsyncClient, app: FastAPI, owner: Account, shared_data: Path
+) -> None:
+    for folder, name in (("woocommerce", "sample_products.csv"), ("shopify-json", "products.json")):
+        shop = await create_shop(client, owner)
+        content = (shared_data / folder / name).read_bytes()
+        response = await start_import(client, owner, shop["id"], name, content)
+        assert response.status_code == 202
+        report = await finished(client, app, owner, response.json()["id"])
+        assert report["status"] == "succeeded", report
+        products = await all_products(client, owner, shop["id"])
+        assert report["created"] == len(products) > 0
+        if folder == "woocommerce":
+            hoodie = next(p for p in products if p["handle"] == "woo-hoodie")
+            assert len(hoodie["variants"]) == 4
+            assert {r["reason"].split(":")[0] for r in report["skipped"]}  # grouped / external rows explained
+        else:
+            assert report["format"] == "shopify_json"
+
+
+async def test_bad_files_fail_clearly_and_import_nothing(
+    client: httpx.AsyncClient, app: FastAPI, owner: Account, shop: dict
+) -> None:
+    missing_columns = await start_import(client, owner, shop["id"], "x.csv", b"Handle,Name\nfoo,bar\n", fmt="shopify_csv")
+    assert missing_columns.status_code == 202
+    report = await finished(client, app, owner, missing_columns.json()["id"])
+    assert report["status"] == "failed"
+    assert report["error"]
+    assert await all_products(client, owner, shop["id"]) == []
+    unknown = await start_import(client, owner, shop["id"], "x.bin", b"\x00\x01\x02 binary")
+    assert unknown.status_code == 422
+    assert unknown.json()["code"] == "invalid_import_file"
+    empty = await start_import(client, owner, shop["id"], "x.csv", b"")
+    assert empty.status_code == 422
+    assert empty.json()["code"] == "empty_file"
+    bad_format = await start_import(client, owner, shop["id"], "x.csv", b"a,b\n", fmt="excel")
+    assert bad_format.status_code == 422
+    assert bad_format.json()["errors"][0]["loc"] == ["body", "format"]
+
+
+async def test_idempotency_key_replays_the_first_answer(
+    client: httpx.AsyncClient, app: FastAPI, owner: Account, shop: dict
+) -> None:
+    content = b"Handle,Title,Variant Price\nkeyed,Keyed,1.00\n"
+    first = await start_import(client, owner, shop["id"], "k.csv", content, key="import-1")
+    second = await start_import(client, owner, shop["id"], "k.csv", content, key="import-1")
+    assert first.status_code == second.status_code == 202
+    assert first.json() == second.json()
+    other = await start_import(client, owner, shop["id"], "k.csv", content + b"more,More,2.00\n", key="import-1")
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_reused"
+    await finished(client, app, owner, first.json()["id"])
+    assert len(await all_products(client, owner, shop["id"])) == 1
+
+
+async def test_import_refusals(client: httpx.AsyncClient, app: FastAPI, owner: Account, shop: dict) -> None:
+    content = b"Handle,Title,Variant Price\nx,X,1.00\n"
+    assert (await client.post(f"/api/v1/shops/{shop['id']}/imports", files={"file": ("a.csv", content)})).status_code == 401
+    stranger = await register(client)
+    refused = await start_import(client, stranger, shop["id"], "a.csv", content)
+    assert refused.status_code == 403
+    staff = await register(client)
+    await add_staff(client, owner, shop["id"], staff)
+    accepted = await start_import(client, staff, shop["id"], "a.csv", content)
+    assert accepted.status_code == 202
+    await finished(client, app, owner, accepted.json()["id"])
+    hidden = await client.get(f"/api/v1/imports/{accepted.json()['id']}", headers=stranger.headers)
+    assert hidden.status_code == 404
+    no_file = await client.post(f"/api/v1/shops/{shop['id']}/imports", headers=owner.headers)
+    assert no_file.status_code == 422
