@@ -33,7 +33,9 @@ async def register(client: httpx.AsyncClient, *, name: str = "Test User", passwo
     return Account(id=created.json()["id"], email=email, token=token.json()["access_token"])
 
 
-async def create_shop(client: httpx.AsyncClient, owner: Account, *, currency: str = "USD", name: str | None = None) -> dict[str, Any]:
+async def create_shop(
+    client: httpx.AsyncClient, owner: Account, *, currency: str = "USD", name: str | None = None
+) -> dict[str, Any]:
     response = await client.post(
         "/api/v1/shops", json={"name": name or unique("Shop "), "currency": currency}, headers=owner.headers
     )
@@ -58,9 +60,7 @@ def product_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-async def create_product(
-    client: httpx.AsyncClient, owner: Account, shop_id: str, **overrides: Any
-) -> dict[str, Any]:
+async def create_product(client: httpx.AsyncClient, owner: Account, shop_id: str, **overrides: Any) -> dict[str, Any]:
     response = await client.post(
         f"/api/v1/shops/{shop_id}/products", json=product_body(**overrides), headers=owner.headers
     )
@@ -70,6 +70,8 @@ async def create_product(
 
 async def add_staff(client: httpx.AsyncClient, owner: Account, shop_id: str, staff: Account) -> None:
     response = await client.post(
-        f"/api/v1/shops/{shop_id}/members", json={"email": staff.email, "role": "staff"}, headers=owner.headers
+        f"/api/v1/shops/{shop_id}/members",
+        json={"email": staff.email, "role": "staff"},
+        headers=owner.headers,
     )
     assert response.status_code == 201, response.text

@@ -24,7 +24,9 @@ def fuzz_target(migrated: None) -> Iterator[tuple[Any, dict[str, str]]]:
     app = create_app(get_settings(), database=database)
     with TestClient(app) as http:
         email = f"{unique('fuzz')}@example.com"
-        assert http.post("/api/v1/auth/register", json={"email": email, "password": "fuzz-pass-1", "name": "F"}).is_success
+        assert http.post(
+            "/api/v1/auth/register", json={"email": email, "password": "fuzz-pass-1", "name": "F"}
+        ).is_success
         token = http.post("/api/v1/auth/token", data={"username": email, "password": "fuzz-pass-1"}).json()
         headers = {"Authorization": f"Bearer {token['access_token']}"}
         shop = http.post("/api/v1/shops", json={"name": unique("Fuzz "), "currency": "USD"}, headers=headers).json()
@@ -48,14 +50,21 @@ def test_no_input_causes_a_server_error(api_schema: Any, fuzz_target: tuple[Any,
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=25, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck),
-                  database=None)
+        @settings(
+            max_examples=25,
+            derandomize=True,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
         def fuzz(case: Any) -> None:
             for auth in (headers, {}):
                 response = case.call(headers=auth)
                 statuses.append(response.status_code)
                 if response.status_code >= 500:
-                    failures.append(f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:300]}")
+                    failures.append(
+                        f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:300]}"
+                    )
 
         fuzz()
     assert not failures, "\n".join(failures[:20])

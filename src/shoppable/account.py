@@ -39,7 +39,9 @@ async def me(session: DbSession, user: CurrentUser) -> Me:
     memberships = await identity.memberships_of(session, account.id)
     by_id = await shops.shops_by_id(session, [shop_id for shop_id, _ in memberships])
     return Me(
-        id=account.id, email=account.email, name=account.name,
+        id=account.id,
+        email=account.email,
+        name=account.name,
         shops=[MyShop(id=sid, name=by_id[sid].name, role=role) for sid, role in memberships if sid in by_id],
         creator=None,
     )

@@ -47,8 +47,14 @@ def serve(
     import uvicorn
 
     uvicorn.run(
-        "shoppable.app:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
-        log_level="info", proxy_headers=True,
+        "shoppable.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        log_level="info",
+        proxy_headers=True,
     )
 
 
@@ -92,7 +98,8 @@ def import_products(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Export file")],
     shop: Annotated[str, typer.Option("--shop", help="Shop slug")],
     fmt: Annotated[
-        str | None, typer.Option("--format", help="shopify_csv | shopify_json | woocommerce_csv (sniffed if absent)")
+        str | None,
+        typer.Option("--format", help="shopify_csv | shopify_json | woocommerce_csv (sniffed if absent)"),
     ] = None,
 ) -> None:
     """Import products from a Shopify CSV/JSON or WooCommerce CSV export into a shop."""
@@ -107,15 +114,21 @@ def import_products(
         database = Database(settings.database_url)
         try:
             with Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
                 console=console,
             ) as progress:
                 task = progress.add_task(f"Importing {file.name}", total=size)
                 async with database.session() as session:
                     target = await shops.get_shop_by_slug(session, shop)
                     report = await imports.import_file(
-                        session, shop_id=target.id, path=file,
-                        fmt=imports.detect_format(file, file.name, fmt), actor="cli",
+                        session,
+                        shop_id=target.id,
+                        path=file,
+                        fmt=imports.detect_format(file, file.name, fmt),
+                        actor="cli",
                         on_progress=lambda done: progress.update(task, completed=done),
                     )
                     progress.update(task, completed=size)

@@ -20,6 +20,7 @@ async def shop(client: httpx.AsyncClient, owner: Account) -> dict:
 
 # --- shops ---------------------------------------------------------------------------------------
 
+
 async def test_open_shop_and_read_it_publicly(client: httpx.AsyncClient, owner: Account) -> None:
     response = await client.post("/api/v1/shops", json={"name": "Café Crème", "currency": "EUR"}, headers=owner.headers)
     assert response.status_code == 201
@@ -34,9 +35,13 @@ async def test_open_shop_and_read_it_publicly(client: httpx.AsyncClient, owner: 
 
 async def test_shop_slug_taken_is_409_and_derived_slugs_get_suffixes(client: httpx.AsyncClient, owner: Account) -> None:
     slug = unique("shop-")
-    first = await client.post("/api/v1/shops", json={"name": "A", "currency": "USD", "slug": slug}, headers=owner.headers)
+    first = await client.post(
+        "/api/v1/shops", json={"name": "A", "currency": "USD", "slug": slug}, headers=owner.headers
+    )
     assert first.status_code == 201
-    again = await client.post("/api/v1/shops", json={"name": "B", "currency": "USD", "slug": slug}, headers=owner.headers)
+    again = await client.post(
+        "/api/v1/shops", json={"name": "B", "currency": "USD", "slug": slug}, headers=owner.headers
+    )
     assert again.status_code == 409
     assert again.json()["code"] == "slug_taken"
     name = unique("Same Name ")
@@ -47,9 +52,15 @@ async def test_shop_slug_taken_is_409_and_derived_slugs_get_suffixes(client: htt
 
 async def test_open_shop_refusals(client: httpx.AsyncClient, owner: Account) -> None:
     assert (await client.post("/api/v1/shops", json={"name": "x", "currency": "USD"})).status_code == 401
-    bad = await client.post("/api/v1/shops", json={"name": "", "currency": "usd", "slug": "Bad Slug"}, headers=owner.headers)
+    bad = await client.post(
+        "/api/v1/shops", json={"name": "", "currency": "usd", "slug": "Bad Slug"}, headers=owner.headers
+    )
     assert bad.status_code == 422
-    assert {tuple(e["loc"]) for e in bad.json()["errors"]} >= {("body", "name"), ("body", "currency"), ("body", "slug")}
+    assert {tuple(e["loc"]) for e in bad.json()["errors"]} >= {
+        ("body", "name"),
+        ("body", "currency"),
+        ("body", "slug"),
+    }
     unknown = await client.post("/api/v1/shops", json={"name": "x", "currency": "ABC"}, headers=owner.headers)
     assert unknown.status_code == 422
     assert unknown.json()["code"] == "unknown_currency"
@@ -94,6 +105,7 @@ async def test_members_owner_only_and_email_must_exist(client: httpx.AsyncClient
 
 # --- products ------------------------------------------------------------------------------------
 
+
 async def test_create_product_full_shape(client: httpx.AsyncClient, owner: Account, shop: dict) -> None:
     body = product_body(
         title="Ocean Blue Shirt",
@@ -109,7 +121,12 @@ async def test_create_product_full_shape(client: httpx.AsyncClient, owner: Accou
     assert product["options"] == [{"name": "Size", "values": ["S", "M"]}]
     assert product["images"] == [{"url": "https://img.example/1.jpg", "alt": "front"}]
     small, medium = product["variants"]
-    assert (small["title"], small["price"], small["currency"], small["inventory_quantity"]) == ("S", 1999, "USD", 5)
+    assert (small["title"], small["price"], small["currency"], small["inventory_quantity"]) == (
+        "S",
+        1999,
+        "USD",
+        5,
+    )
     assert (medium["compare_at_price"], medium["inventory_quantity"]) == (2999, 0)
     assert product["created_at"].endswith("Z")
     read = await client.get(f"/api/v1/products/{product['id']}")
@@ -117,7 +134,9 @@ async def test_create_product_full_shape(client: httpx.AsyncClient, owner: Accou
     assert read.json() == product
 
 
-async def test_product_without_options_has_one_default_variant(client: httpx.AsyncClient, owner: Account, shop: dict) -> None:
+async def test_product_without_options_has_one_default_variant(
+    client: httpx.AsyncClient, owner: Account, shop: dict
+) -> None:
     product = await create_product(client, owner, shop["id"], options=[], variants=[{"price": 500}])
     assert product["variants"][0]["title"] == "Default Title"
     assert product["variants"][0]["options"] == {}
@@ -131,17 +150,21 @@ async def test_product_without_options_has_one_default_variant(client: httpx.Asy
 
 
 async def test_product_validation_errors_point_at_fields(client: httpx.AsyncClient, owner: Account, shop: dict) -> None:
-    bad = product_body(variants=[
-        {"options": {"Size": "S"}, "price": -1},
-        {"options": {"Colour": "Red"}, "price": 100, "currency": "EUR"},
-    ])
+    bad = product_body(
+        variants=[
+            {"options": {"Size": "S"}, "price": -1},
+            {"options": {"Colour": "Red"}, "price": 100, "currency": "EUR"},
+        ]
+    )
     response = await client.post(f"/api/v1/shops/{shop['id']}/products", json=bad, headers=owner.headers)
     assert response.status_code == 422
     assert ["body", "variants", 0, "price"] in [e["loc"] for e in response.json()["errors"]]
-    fixed_price = product_body(variants=[
-        {"options": {"Size": "S"}, "price": 100},
-        {"options": {"Colour": "Red"}, "price": 100, "currency": "EUR"},
-    ])
+    fixed_price = product_body(
+        variants=[
+            {"options": {"Size": "S"}, "price": 100},
+            {"options": {"Colour": "Red"}, "price": 100, "currency": "EUR"},
+        ]
+    )
     response = await client.post(f"/api/v1/shops/{shop['id']}/products", json=fixed_price, headers=owner.headers)
     assert response.status_code == 422
     locations = [e["loc"] for e in response.json()["errors"]]
@@ -161,7 +184,9 @@ async def test_handle_and_sku_uniqueness(client: httpx.AsyncClient, owner: Accou
     second = await create_product(client, owner, shop["id"], title="Same Title")
     assert second["handle"] == first["handle"] + "-2"
     taken = await client.post(
-        f"/api/v1/shops/{shop['id']}/products", json=product_body(handle=first["handle"]), headers=owner.headers
+        f"/api/v1/shops/{shop['id']}/products",
+        json=product_body(handle=first["handle"]),
+        headers=owner.headers,
     )
     assert taken.status_code == 409
     assert taken.json()["code"] == "handle_taken"
@@ -202,22 +227,30 @@ async def test_staff_and_api_key_act_for_the_shop(client: httpx.AsyncClient, own
     by_key = await create_product(client, key_account, shop["id"])
     assert by_key["shop_id"] == by_staff["shop_id"] == shop["id"]
     other = await create_shop(client, owner)
-    refused = await client.post(f"/api/v1/shops/{other['id']}/products", json=product_body(), headers=key_account.headers)
+    refused = await client.post(
+        f"/api/v1/shops/{other['id']}/products", json=product_body(), headers=key_account.headers
+    )
     assert refused.status_code == 403
     hidden = await client.patch(f"/api/v1/products/{by_staff['id']}", json={"title": "x"}, headers=key_account.headers)
     assert hidden.status_code == 200
     other_product = await create_product(client, owner, other["id"])
-    hidden = await client.patch(f"/api/v1/products/{other_product['id']}", json={"title": "x"}, headers=key_account.headers)
+    hidden = await client.patch(
+        f"/api/v1/products/{other_product['id']}", json={"title": "x"}, headers=key_account.headers
+    )
     assert hidden.status_code == 404
 
 
-async def test_patch_updates_fields_and_replaces_variants(client: httpx.AsyncClient, owner: Account, shop: dict) -> None:
+async def test_patch_updates_fields_and_replaces_variants(
+    client: httpx.AsyncClient, owner: Account, shop: dict
+) -> None:
     product = await create_product(client, owner, shop["id"])
     small, medium = product["variants"]
     response = await client.patch(
         f"/api/v1/products/{product['id']}",
         json={
-            "title": "Renamed", "tags": ["new"], "status": "draft",
+            "title": "Renamed",
+            "tags": ["new"],
+            "status": "draft",
             "options": [{"name": "Size"}],
             "variants": [
                 {"id": small["id"], "sku": small["sku"], "options": {"Size": "S"}, "price": 1500},
@@ -247,7 +280,9 @@ async def test_patch_updates_fields_and_replaces_variants(client: httpx.AsyncCli
     assert unknown.json()["code"] == "unknown_variant"
 
 
-async def test_draft_and_archived_are_hidden_from_the_public(client: httpx.AsyncClient, owner: Account, shop: dict) -> None:
+async def test_draft_and_archived_are_hidden_from_the_public(
+    client: httpx.AsyncClient, owner: Account, shop: dict
+) -> None:
     product = await create_product(client, owner, shop["id"], status="draft")
     assert (await client.get(f"/api/v1/products/{product['id']}")).status_code == 404
     assert (await client.get(f"/api/v1/products/{product['id']}", headers=owner.headers)).status_code == 200
@@ -261,6 +296,7 @@ async def test_draft_and_archived_are_hidden_from_the_public(client: httpx.Async
 
 
 # --- inventory -----------------------------------------------------------------------------------
+
 
 async def test_inventory_set_adjust_and_audit_trail(client: httpx.AsyncClient, owner: Account, shop: dict) -> None:
     product = await create_product(client, owner, shop["id"])
@@ -280,7 +316,9 @@ async def test_inventory_set_adjust_and_audit_trail(client: httpx.AsyncClient, o
     assert negative.json()["errors"][0]["loc"] == ["body", "set"]
     movements = (await client.get(f"{url}/movements", headers=owner.headers)).json()["items"]
     assert [(m["delta"], m["quantity_after"], m["reason"]) for m in movements] == [
-        (-4, 6, "damaged"), (5, 10, "stock set"), (5, 5, "product created"),
+        (-4, 6, "damaged"),
+        (5, 10, "stock set"),
+        (5, 5, "product created"),
     ]
 
 
@@ -291,4 +329,6 @@ async def test_inventory_refused_for_other_shops(client: httpx.AsyncClient, owne
     assert (await client.post(url, json={"set": 1})).status_code == 401
     assert (await client.post(url, json={"set": 1}, headers=stranger.headers)).status_code == 404
     assert (await client.get(f"{url}/movements", headers=stranger.headers)).status_code == 404
-    assert (await client.post("/api/v1/variants/var_nope/inventory", json={"set": 1}, headers=owner.headers)).status_code == 404
+    assert (
+        await client.post("/api/v1/variants/var_nope/inventory", json={"set": 1}, headers=owner.headers)
+    ).status_code == 404

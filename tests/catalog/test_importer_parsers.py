@@ -86,9 +86,7 @@ def test_shopify_apparel_csv() -> None:
     assert shirt.variants == (
         VariantRecord(row=2, sku=None, options={}, price=5000, inventory_quantity=1, weight_grams=0),
     )
-    assert shirt.images == (
-        ImageRecord("https://burst.shopifycdn.com/photos/young-man-in-bright-fashion_925x.jpg"),
-    )
+    assert shirt.images == (ImageRecord("https://burst.shopifycdn.com/photos/young-man-in-bright-fashion_925x.jpg"),)
 
     top = products["classic-varsity-top"]
     assert top.options == (("Size", ("Small", "Medium", "Large")),)
@@ -146,9 +144,7 @@ def test_shopify_packt_reexport_csv() -> None:
     assert (armchairs.row, products["round-table"].row) == (3, 4)
     lamp = products["floor-lamp"].variants[0]
     assert (lamp.price, lamp.compare_at_price, lamp.weight_grams) == (6999, 8500, 0)  # Variant Grams "0.0"
-    assert (
-        products["floor-lamp"].images[0].url.startswith("https://cdn.shopify.com/s/files/1/0559/0089/7434/")
-    )
+    assert products["floor-lamp"].images[0].url.startswith("https://cdn.shopify.com/s/files/1/0559/0089/7434/")
     gloves = products["gardening-gloves"]
     assert gloves.options == (("Color", ("Green", "Yellow")),)
     assert [(v.row, v.price) for v in gloves.variants] == [(21, 999), (22, 1599)]
@@ -196,10 +192,7 @@ def test_shopify_template_2023_csv() -> None:
     assert {v.weight_grams for v in shirt.variants} == {145}
     assert shirt.variants[4].options == {"Color": "Blue", "Size": "M"}
     assert shirt.variants[4].sku == "SRT_COT_222"
-    assert (
-        shirt.variants[4].image_url
-        == "https://burst.shopifycdn.com/photos/cobalt-blue-t-shirt.jpg?width=1500"
-    )
+    assert shirt.variants[4].image_url == "https://burst.shopifycdn.com/photos/cobalt-blue-t-shirt.jpg?width=1500"
     assert [image.alt for image in shirt.images] == [
         "A rack of T-Shirts",
         "T-Shirt color swatches",
@@ -281,9 +274,7 @@ def test_shopify_csv_bad_prices_skip_the_variant_row_only() -> None:
 
 
 def test_shopify_csv_product_without_valid_variants_is_skipped() -> None:
-    data = _csv(
-        _HEADER, "mug,Mug,,,TRUE,Title,Default Title,,12.5.0", "cup,Cup,,,TRUE,Title,Default Title,,4"
-    )
+    data = _csv(_HEADER, "mug,Mug,,,TRUE,Title,Default Title,,12.5.0", "cup,Cup,,,TRUE,Title,Default Title,,4")
     items = _parse(parse_shopify_csv, data)
     assert items[:2] == [
         SkippedRow(2, "mug", "Variant Price '12.5.0' is not a decimal amount"),
@@ -389,9 +380,7 @@ def test_shopify_csv_2024_header_layout() -> None:
     (mug,) = _parse(parse_shopify_csv, data)
     assert isinstance(mug, ProductRecord)
     assert (mug.handle, mug.vendor, mug.category, mug.status) == ("mug", "Acme", "Kitchen", "active")
-    assert [
-        (v.sku, v.price, v.compare_at_price, v.inventory_quantity, v.weight_grams) for v in mug.variants
-    ] == [
+    assert [(v.sku, v.price, v.compare_at_price, v.inventory_quantity, v.weight_grams) for v in mug.variants] == [
         ("M-1", 800, 1000, 5, 350),
         ("M-2", 900, None, None, None),  # a compare-at price of 0 means none
     ]
@@ -485,9 +474,7 @@ def test_shopify_json_single_product_fixture() -> None:
     assert (product.vendor, product.category, product.status) == ("Apple", "Cult Products", "active")
     assert product.tags == ("Emotive", "Flash Memory", "MP3", "Music")
     assert product.description_html.startswith("<p>It's the small iPod with one very big idea: Video.")
-    assert product.images == (
-        ImageRecord("http://static.shopify.com/s/files/1/6909/3384/products/ipod-nano.png?0"),
-    )
+    assert product.images == (ImageRecord("http://static.shopify.com/s/files/1/6909/3384/products/ipod-nano.png?0"),)
     assert product.options == (("Title", ("Pink", "Red", "Green", "Black")),)
     assert [(v.sku, v.options, v.price, v.inventory_quantity, v.weight_grams) for v in product.variants] == [
         ("IPOD2008PINK", {"Title": "Pink"}, 19900, 10, 200),
@@ -576,9 +563,7 @@ def test_shopify_json_fields_and_bad_entries() -> None:
             weight_grams=120,  # 120.5 g, half-even
             image_url="https://x/2.jpg",
         ),
-        VariantRecord(
-            row=3, sku="P-4", options={"Size": "M", "Color": "Red"}, price=10000, weight_grams=1500
-        ),
+        VariantRecord(row=3, sku="P-4", options={"Size": "M", "Color": "Red"}, price=10000, weight_grams=1500),
     )
 
 

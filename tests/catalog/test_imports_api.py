@@ -23,13 +23,21 @@ async def shop(client: httpx.AsyncClient, owner: Account) -> dict:
 
 
 async def start_import(
-    client: httpx.AsyncClient, account: Account, shop_id: str, name: str, content: bytes, *,
-    fmt: str | None = None, key: str | None = None,
+    client: httpx.AsyncClient,
+    account: Account,
+    shop_id: str,
+    name: str,
+    content: bytes,
+    *,
+    fmt: str | None = None,
+    key: str | None = None,
 ) -> httpx.Response:
     headers = dict(account.headers) | ({"Idempotency-Key": key} if key else {})
     return await client.post(
-        f"/api/v1/shops/{shop_id}/imports", files={"file": (name, content)},
-        data={"format": fmt} if fmt else {}, headers=headers,
+        f"/api/v1/shops/{shop_id}/imports",
+        files={"file": (name, content)},
+        data={"format": fmt} if fmt else {},
+        headers=headers,
     )
 
 
@@ -87,11 +95,15 @@ async def test_reimport_updates_prices_and_stock_in_place(
     [mug] = await all_products(client, owner, shop["id"])
     assert mug["title"] == "Mug Deluxe"
     assert [(v["sku"], v["price"], v["inventory_quantity"]) for v in mug["variants"]] == [
-        ("MUG-S", 1150, 9), ("MUG-M", 1200, 2),  # a blank quantity keeps the stock
+        ("MUG-S", 1150, 9),
+        ("MUG-M", 1200, 2),  # a blank quantity keeps the stock
     ]
-    movements = await client.get(f"/api/v1/variants/{mug['variants'][0]['id']}/inventory/movements", headers=owner.headers)
+    movements = await client.get(
+        f"/api/v1/variants/{mug['variants'][0]['id']}/inventory/movements", headers=owner.headers
+    )
     assert [(m["delta"], m["quantity_after"], m["reason"]) for m in movements.json()["items"]] == [
-        (5, 9, "import"), (4, 4, "import"),
+        (5, 9, "import"),
+        (4, 4, "import"),
     ]
 
 
@@ -139,7 +151,9 @@ async def test_woocommerce_and_shopify_json_imports(
 async def test_bad_files_fail_clearly_and_import_nothing(
     client: httpx.AsyncClient, app: FastAPI, owner: Account, shop: dict
 ) -> None:
-    missing_columns = await start_import(client, owner, shop["id"], "x.csv", b"Handle,Name\nfoo,bar\n", fmt="shopify_csv")
+    missing_columns = await start_import(
+        client, owner, shop["id"], "x.csv", b"Handle,Name\nfoo,bar\n", fmt="shopify_csv"
+    )
     assert missing_columns.status_code == 202
     report = await finished(client, app, owner, missing_columns.json()["id"])
     assert report["status"] == "failed"
@@ -173,7 +187,9 @@ async def test_idempotency_key_replays_the_first_answer(
 
 async def test_import_refusals(client: httpx.AsyncClient, app: FastAPI, owner: Account, shop: dict) -> None:
     content = b"Handle,Title,Variant Price\nx,X,1.00\n"
-    assert (await client.post(f"/api/v1/shops/{shop['id']}/imports", files={"file": ("a.csv", content)})).status_code == 401
+    assert (
+        await client.post(f"/api/v1/shops/{shop['id']}/imports", files={"file": ("a.csv", content)})
+    ).status_code == 401
     stranger = await register(client)
     refused = await start_import(client, stranger, shop["id"], "a.csv", content)
     assert refused.status_code == 403

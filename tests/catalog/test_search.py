@@ -23,10 +23,17 @@ async def catalog(client: httpx.AsyncClient) -> tuple[Account, dict, str]:
     ]
     for title, description, tags, category, price in specs:
         await create_product(
-            client, owner, shop["id"], title=title, description_html=description, tags=tags, category=category,
+            client,
+            owner,
+            shop["id"],
+            title=title,
+            description_html=description,
+            tags=tags,
+            category=category,
             vendor=f"{word}-vendor" if title == "Ceramic Vase" else "Atelier",
             status="draft" if title.startswith("Draft") else "active",
-            options=[], variants=[{"price": price, "inventory_quantity": 3}],
+            options=[],
+            variants=[{"price": price, "inventory_quantity": 3}],
         )
     return owner, shop, word
 
@@ -39,7 +46,11 @@ async def _titles(client: httpx.AsyncClient, **params: object) -> list[str]:
 
 async def test_full_text_over_title_description_tags_and_vendor(client: httpx.AsyncClient, catalog: tuple) -> None:
     _, shop, word = catalog
-    assert sorted(await _titles(client, q=word, shop_id=shop["id"])) == ["Ceramic Vase", "Linen Lamp", "Oak Floor Lamp"]
+    assert sorted(await _titles(client, q=word, shop_id=shop["id"])) == [
+        "Ceramic Vase",
+        "Linen Lamp",
+        "Oak Floor Lamp",
+    ]
     lamps = await _titles(client, q="lamp", shop_id=shop["id"])
     assert sorted(lamps) == ["Linen Lamp", "Oak Floor Lamp"]  # the draft lamp is not public
     assert await _titles(client, q="lamps", shop_id=shop["id"]) != []  # stemming
@@ -51,8 +62,14 @@ async def test_relevance_puts_title_matches_first(client: httpx.AsyncClient, cat
     _, shop, word = catalog
     owner, _, _ = catalog
     await create_product(
-        client, owner, shop["id"], title=f"The {word} Edition", options=[], variants=[{"price": 100}],
-        description_html="<p>plain</p>", tags=[],
+        client,
+        owner,
+        shop["id"],
+        title=f"The {word} Edition",
+        options=[],
+        variants=[{"price": 100}],
+        description_html="<p>plain</p>",
+        tags=[],
     )
     titles = await _titles(client, q=word, shop_id=shop["id"], sort="relevance")
     assert titles[0] == f"The {word} Edition"
@@ -61,16 +78,29 @@ async def test_relevance_puts_title_matches_first(client: httpx.AsyncClient, cat
 
 async def test_punctuation_and_operators_are_plain_text(client: httpx.AsyncClient, catalog: tuple) -> None:
     _, shop, _ = catalog
-    for query in ['"', "lamp AND", "NEAR(lamp", "-lamp", "*", "lamp OR (", "'; drop table products; --", "?!"]:
+    for query in [
+        '"',
+        "lamp AND",
+        "NEAR(lamp",
+        "-lamp",
+        "*",
+        "lamp OR (",
+        "'; drop table products; --",
+        "?!",
+    ]:
         response = await client.get("/api/v1/products", params={"q": query, "shop_id": shop["id"]})
         assert response.status_code == 200, (query, response.text)
 
 
 async def test_filters(client: httpx.AsyncClient, catalog: tuple) -> None:
     _, shop, _ = catalog
-    assert sorted(await _titles(client, shop_id=shop["id"], category="Lighting")) == ["Linen Lamp", "Oak Floor Lamp"]
+    assert sorted(await _titles(client, shop_id=shop["id"], category="Lighting")) == [
+        "Linen Lamp",
+        "Oak Floor Lamp",
+    ]
     assert sorted(await _titles(client, shop_id=shop["id"], min_price=4500, max_price=12000)) == [
-        "Linen Lamp", "Oak Floor Lamp",
+        "Linen Lamp",
+        "Oak Floor Lamp",
     ]
     assert await _titles(client, shop_id=shop["id"], min_price=50000) == []
     assert await _titles(client, shop_id="shop_none") == []
@@ -79,19 +109,30 @@ async def test_filters(client: httpx.AsyncClient, catalog: tuple) -> None:
 async def test_sorts(client: httpx.AsyncClient, catalog: tuple) -> None:
     _, shop, _ = catalog
     assert await _titles(client, shop_id=shop["id"], sort="price_asc") == [
-        "Ceramic Vase", "Linen Lamp", "Oak Floor Lamp", "Velvet Armchair",
+        "Ceramic Vase",
+        "Linen Lamp",
+        "Oak Floor Lamp",
+        "Velvet Armchair",
     ]
     assert await _titles(client, shop_id=shop["id"], sort="price_desc") == [
-        "Velvet Armchair", "Oak Floor Lamp", "Linen Lamp", "Ceramic Vase",
+        "Velvet Armchair",
+        "Oak Floor Lamp",
+        "Linen Lamp",
+        "Ceramic Vase",
     ]
     assert await _titles(client, shop_id=shop["id"], sort="newest") == [
-        "Ceramic Vase", "Velvet Armchair", "Oak Floor Lamp", "Linen Lamp",
+        "Ceramic Vase",
+        "Velvet Armchair",
+        "Oak Floor Lamp",
+        "Linen Lamp",
     ]
     assert len(await _titles(client, shop_id=shop["id"], sort="best_selling")) == 4
 
 
 @pytest.mark.parametrize("sort", ["newest", "price_asc", "price_desc", "best_selling"])
-async def test_cursor_pagination_visits_every_product_once(client: httpx.AsyncClient, catalog: tuple, sort: str) -> None:
+async def test_cursor_pagination_visits_every_product_once(
+    client: httpx.AsyncClient, catalog: tuple, sort: str
+) -> None:
     _, shop, _ = catalog
     seen: list[str] = []
     cursor = None
@@ -114,7 +155,10 @@ async def test_relevance_pagination(client: httpx.AsyncClient, catalog: tuple) -
     first = (await client.get("/api/v1/products", params={"q": word, "shop_id": shop["id"], "limit": 2})).json()
     assert len(first["items"]) == 2
     second = (
-        await client.get("/api/v1/products", params={"q": word, "shop_id": shop["id"], "limit": 2, "cursor": first["next_cursor"]})
+        await client.get(
+            "/api/v1/products",
+            params={"q": word, "shop_id": shop["id"], "limit": 2, "cursor": first["next_cursor"]},
+        )
     ).json()
     assert second["next_cursor"] is None
     titles = [p["title"] for p in first["items"] + second["items"]]

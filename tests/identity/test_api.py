@@ -9,7 +9,9 @@ from tests.helpers import create_shop, register, unique
 
 async def test_register_sign_in_and_me(client: httpx.AsyncClient) -> None:
     email = f"{unique('ana')}@Example.com"
-    created = await client.post("/api/v1/auth/register", json={"email": email, "password": "s3cret-pass", "name": "Ana"})
+    created = await client.post(
+        "/api/v1/auth/register", json={"email": email, "password": "s3cret-pass", "name": "Ana"}
+    )
     assert created.status_code == 201
     body = created.json()
     assert body["email"] == email.lower()
@@ -20,7 +22,13 @@ async def test_register_sign_in_and_me(client: httpx.AsyncClient) -> None:
     assert token.json()["expires_in"] > 0
     me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"})
     assert me.status_code == 200
-    assert me.json() == {"id": body["id"], "email": email.lower(), "name": "Ana", "shops": [], "creator": None}
+    assert me.json() == {
+        "id": body["id"],
+        "email": email.lower(),
+        "name": "Ana",
+        "shops": [],
+        "creator": None,
+    }
 
 
 async def test_me_lists_shops_with_roles(client: httpx.AsyncClient) -> None:

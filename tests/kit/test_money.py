@@ -39,7 +39,10 @@ def test_equal_split_differs_by_at_most_one(amount: int, count: int) -> None:
     assert shares == sorted(shares, reverse=True)
 
 
-@given(numerator=st.integers(min_value=-(10**18), max_value=10**18), denominator=st.integers(min_value=1, max_value=10**9))
+@given(
+    numerator=st.integers(min_value=-(10**18), max_value=10**18),
+    denominator=st.integers(min_value=1, max_value=10**9),
+)
 def test_round_half_even_matches_decimal(numerator: int, denominator: int) -> None:
     expected = (Decimal(numerator) / Decimal(denominator)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
     # Decimal division is exact at this precision only when it terminates; compare with a wide context.
@@ -68,21 +71,43 @@ def test_apply_bps_rounds_half_even() -> None:
 
 @pytest.mark.parametrize(
     ("text", "currency", "minor"),
-    [("19.99", "USD", 1999), ("1500", "JPY", 1500), ("0.5", "EUR", 50), ("1.234", "KWD", 1234),
-     ("  7 ", "USD", 700), ("1,299.00", "USD", 129900), ("12.", "USD", 1200), (".5", "USD", 50), ("0", "KRW", 0)],
+    [
+        ("19.99", "USD", 1999),
+        ("1500", "JPY", 1500),
+        ("0.5", "EUR", 50),
+        ("1.234", "KWD", 1234),
+        ("  7 ", "USD", 700),
+        ("1,299.00", "USD", 129900),
+        ("12.", "USD", 1200),
+        (".5", "USD", 50),
+        ("0", "KRW", 0),
+    ],
 )
 def test_to_minor_units(text: str, currency: str, minor: int) -> None:
     assert to_minor_units(text, currency) == minor
 
 
-@pytest.mark.parametrize(("text", "currency"), [("19.999", "USD"), ("1500.5", "JPY"), ("abc", "USD"), ("", "USD"),
-                                                ("1e3", "USD"), ("NaN", "USD"), ("1.2.3", "USD")])
+@pytest.mark.parametrize(
+    ("text", "currency"),
+    [
+        ("19.999", "USD"),
+        ("1500.5", "JPY"),
+        ("abc", "USD"),
+        ("", "USD"),
+        ("1e3", "USD"),
+        ("NaN", "USD"),
+        ("1.2.3", "USD"),
+    ],
+)
 def test_to_minor_units_refuses_what_it_cannot_represent(text: str, currency: str) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - the message varies with the input
         to_minor_units(text, currency)
 
 
-@given(minor=st.integers(min_value=0, max_value=10**12), currency=st.sampled_from(["USD", "JPY", "KWD", "EUR", "CLF"]))
+@given(
+    minor=st.integers(min_value=0, max_value=10**12),
+    currency=st.sampled_from(["USD", "JPY", "KWD", "EUR", "CLF"]),
+)
 def test_minor_units_round_trip_through_decimal_text(minor: int, currency: str) -> None:
     text = str(Money(minor, currency).to_decimal())
     assert to_minor_units(text, currency) == minor

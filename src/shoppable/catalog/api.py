@@ -27,8 +27,8 @@ from shoppable.catalog.schemas import (
     VariantRead,
 )
 from shoppable.identity import service as identity
-from shoppable.identity.rules import ShopRole
 from shoppable.identity.deps import CurrentPrincipal, CurrentUser, OptionalPrincipal
+from shoppable.identity.rules import ShopRole
 from shoppable.kit.deps import DbSession
 from shoppable.kit.http import FastJSONResponse
 from shoppable.kit.idempotency import IdempotencyKey, fingerprint, run_once
@@ -60,7 +60,9 @@ async def get_shop(shop_id: str, session: DbSession) -> ShopRead:
 
 
 @router.post(
-    "/shops/{shop_id}/api-keys", status_code=201, response_model=ApiKeyRead,
+    "/shops/{shop_id}/api-keys",
+    status_code=201,
+    response_model=ApiKeyRead,
     summary="Create a shop API key (shop owner); the key is shown once",
 )
 async def create_api_key(
@@ -75,7 +77,9 @@ async def create_api_key(
 
 
 @router.post(
-    "/shops/{shop_id}/members", status_code=201, response_model=MemberRead,
+    "/shops/{shop_id}/members",
+    status_code=201,
+    response_model=MemberRead,
     summary="Give a registered user a role in the shop: staff or owner (shop owner)",
 )
 async def add_member(shop_id: str, body: MemberCreate, session: DbSession, user: CurrentUser) -> MemberRead:
@@ -83,13 +87,22 @@ async def add_member(shop_id: str, body: MemberCreate, session: DbSession, user:
     return MemberRead(user_id=user_id, email=email, name=name, role=body.role)
 
 
-@router.post("/shops/{shop_id}/products", status_code=201, response_model=ProductRead, summary="Create a product (shop)")
-async def create_product(shop_id: str, body: ProductCreate, session: DbSession, principal: CurrentPrincipal) -> Response:
+@router.post(
+    "/shops/{shop_id}/products",
+    status_code=201,
+    response_model=ProductRead,
+    summary="Create a product (shop)",
+)
+async def create_product(
+    shop_id: str, body: ProductCreate, session: DbSession, principal: CurrentPrincipal
+) -> Response:
     return _json(await service.create_product(session, principal, shop_id, body), 201)
 
 
 @router.get(
-    "/shops/{shop_id}/products", response_model=ProductPage, summary="All the shop's products, any status (shop)"
+    "/shops/{shop_id}/products",
+    response_model=ProductPage,
+    summary="All the shop's products, any status (shop)",
 )
 async def list_shop_products(
     shop_id: str, session: DbSession, principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None
@@ -101,7 +114,9 @@ async def list_shop_products(
 @router.get("/products", response_model=ProductPage, summary="Search active products (public)")
 async def search_products(
     session: DbSession,
-    q: Annotated[str | None, Query(max_length=200, description="Full-text over title, description, tags, vendor")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Full-text over title, description, tags, vendor")
+    ] = None,
     shop_id: Annotated[str | None, Query(max_length=40)] = None,
     category: Annotated[str | None, Query(max_length=255)] = None,
     min_price: Annotated[int | None, Query(ge=0, le=10**15, description="Minor units")] = None,
@@ -111,8 +126,15 @@ async def search_products(
     cursor: Cursor = None,
 ) -> Response:
     items, next_cursor = await service.search_products(
-        session, q=q, shop_id=shop_id, category=category, min_price=min_price, max_price=max_price, sort=sort,
-        limit=limit, cursor=cursor,
+        session,
+        q=q,
+        shop_id=shop_id,
+        category=category,
+        min_price=min_price,
+        max_price=max_price,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
     )
     return _json({"items": items, "next_cursor": next_cursor})
 
@@ -142,7 +164,8 @@ async def change_inventory(
 
 
 @router.get(
-    "/variants/{variant_id}/inventory/movements", response_model=InventoryMovementPage,
+    "/variants/{variant_id}/inventory/movements",
+    response_model=InventoryMovementPage,
     summary="The stock audit trail of a variant, newest first (shop)",
 )
 async def list_inventory_movements(
@@ -154,7 +177,9 @@ async def list_inventory_movements(
 
 
 @router.post(
-    "/shops/{shop_id}/imports", status_code=202, response_model=ImportRead,
+    "/shops/{shop_id}/imports",
+    status_code=202,
+    response_model=ImportRead,
     summary="Import products from a Shopify CSV/JSON or WooCommerce CSV file (shop)",
 )
 async def create_import(
@@ -176,8 +201,11 @@ async def create_import(
         return 202, imports.read_model(job)
 
     status_code, body = await run_once(
-        session, principal=principal.key, key=idempotency_key,
-        request_fingerprint=fingerprint("import", shop.id, format or "", stored.sha256), action=start,
+        session,
+        principal=principal.key,
+        key=idempotency_key,
+        request_fingerprint=fingerprint("import", shop.id, format or "", stored.sha256),
+        action=start,
     )
     if status_code == 202 and body["status"] == "queued":
         imports.schedule_after_commit(session, request.app.state.import_runner, body["id"])

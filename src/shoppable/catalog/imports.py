@@ -102,9 +102,21 @@ async def queue_import(
 ) -> ProductImport:
     fmt = detect_format(upload.path, upload.filename, requested_format)
     job = ProductImport(
-        id=new_id("imp"), shop_id=shop_id, format=fmt, status="queued", filename=upload.filename,
-        file_path=str(upload.path), file_sha256=upload.sha256, rows_total=0, created=0, updated=0, skipped=[],
-        error=None, created_by=actor, created_at=utcnow(), finished_at=None,
+        id=new_id("imp"),
+        shop_id=shop_id,
+        format=fmt,
+        status="queued",
+        filename=upload.filename,
+        file_path=str(upload.path),
+        file_sha256=upload.sha256,
+        rows_total=0,
+        created=0,
+        updated=0,
+        skipped=[],
+        error=None,
+        created_by=actor,
+        created_at=utcnow(),
+        finished_at=None,
     )
     session.add(job)
     await session.flush()
@@ -113,9 +125,18 @@ async def queue_import(
 
 def read_model(job: ProductImport) -> dict[str, Any]:
     return {
-        "id": job.id, "shop_id": job.shop_id, "status": job.status, "format": job.format, "filename": job.filename,
-        "rows_total": job.rows_total, "created": job.created, "updated": job.updated, "skipped": job.skipped,
-        "error": job.error, "created_at": isoformat(job.created_at), "finished_at": isoformat(job.finished_at),
+        "id": job.id,
+        "shop_id": job.shop_id,
+        "status": job.status,
+        "format": job.format,
+        "filename": job.filename,
+        "rows_total": job.rows_total,
+        "created": job.created,
+        "updated": job.updated,
+        "skipped": job.skipped,
+        "error": job.error,
+        "created_at": isoformat(job.created_at),
+        "finished_at": isoformat(job.finished_at),
     }
 
 
@@ -127,6 +148,7 @@ async def get_import_for(session: AsyncSession, principal: Principal, import_id:
 
 
 # --- running an import ---------------------------------------------------------------------------
+
 
 @dataclass
 class ImportReport:
@@ -152,18 +174,28 @@ def _spec_from_record(record: ProductRecord, variants: tuple[VariantSpec, ...]) 
     if errors:
         return "; ".join(f"{'.'.join(str(p) for p in e.loc)}: {e.msg}" for e in errors)
     return ProductSpec(
-        handle=handle, title=record.title.strip()[:255] or handle, description_html=sanitize_html(record.description_html),
-        vendor=(record.vendor or None), category=(record.category or None), tags=tuple(dict.fromkeys(record.tags)),
-        status=record.status, images=tuple((i.url, i.alt) for i in record.images),
-        options=tuple((name, tuple(values)) for name, values in options), variants=variants,
+        handle=handle,
+        title=record.title.strip()[:255] or handle,
+        description_html=sanitize_html(record.description_html),
+        vendor=(record.vendor or None),
+        category=(record.category or None),
+        tags=tuple(dict.fromkeys(record.tags)),
+        status=record.status,
+        images=tuple((i.url, i.alt) for i in record.images),
+        options=tuple((name, tuple(values)) for name, values in options),
+        variants=variants,
     )
 
 
 def _variant_spec(record: Any) -> VariantSpec:
     return VariantSpec(
-        sku=record.sku or None, options=dict(record.options), price=record.price,
-        compare_at_price=record.compare_at_price, inventory_quantity=record.inventory_quantity,
-        weight_grams=record.weight_grams, image_url=record.image_url,
+        sku=record.sku or None,
+        options=dict(record.options),
+        price=record.price,
+        compare_at_price=record.compare_at_price,
+        inventory_quantity=record.inventory_quantity,
+        weight_grams=record.weight_grams,
+        image_url=record.image_url,
     )
 
 
@@ -171,7 +203,13 @@ class _Batcher:
     """Collects specs and writes them a batch at a time, refusing SKUs another product already holds."""
 
     def __init__(self, session: AsyncSession, shop_id: str, currency: str, actor: str, report: ImportReport) -> None:
-        self.session, self.shop_id, self.currency, self.actor, self.report = session, shop_id, currency, actor, report
+        self.session, self.shop_id, self.currency, self.actor, self.report = (
+            session,
+            shop_id,
+            currency,
+            actor,
+            report,
+        )
         self.pending: dict[str, tuple[int, ProductSpec]] = {}
         # Handles seen in this file (a few MB for 50,000 products): a repeat is reported, never merged.
         self.first_row: dict[str, int] = {}
@@ -179,7 +217,8 @@ class _Batcher:
     async def add(self, row: int, spec: ProductSpec) -> None:
         if spec.handle in self.first_row:
             self.report.skip(
-                row, spec.handle,
+                row,
+                spec.handle,
                 f"handle {spec.handle!r} was already used by the product at row {self.first_row[spec.handle]}",
             )
             return
@@ -197,8 +236,12 @@ class _Batcher:
         accepted = []
         for row, spec in batch:
             clash = next(
-                (v.sku for v in spec.variants if v.sku and owners.get(v.sku, spec.handle) != spec.handle), None
-            ) or next((v.sku for v in spec.variants if v.sku and claimed.get(v.sku, spec.handle) != spec.handle), None)
+                (v.sku for v in spec.variants if v.sku and owners.get(v.sku, spec.handle) != spec.handle),
+                None,
+            ) or next(
+                (v.sku for v in spec.variants if v.sku and claimed.get(v.sku, spec.handle) != spec.handle),
+                None,
+            )
             if clash is not None:
                 other = owners.get(clash) or claimed.get(clash)
                 self.report.skip(row, spec.handle, f"SKU {clash!r} already belongs to product {other!r}")
@@ -206,7 +249,12 @@ class _Batcher:
             claimed.update({v.sku: spec.handle for v in spec.variants if v.sku})
             accepted.append(spec)
         saved = await save_products(
-            self.session, shop_id=self.shop_id, currency=self.currency, specs=accepted, actor=self.actor, reason="import"
+            self.session,
+            shop_id=self.shop_id,
+            currency=self.currency,
+            specs=accepted,
+            actor=self.actor,
+            reason="import",
         )
         self.report.created += sum(1 for s in saved if s.created)
         self.report.updated += sum(1 for s in saved if not s.created)
@@ -219,7 +267,7 @@ class _Batcher:
             .join(Product, Product.id == Variant.product_id)
             .where(Variant.shop_id == self.shop_id, Variant.sku.in_(set(skus)))
         )
-        return {sku: handle for sku, handle in rows}
+        return {sku: handle for sku, handle in rows if sku is not None}
 
 
 async def import_file(
@@ -265,7 +313,11 @@ async def import_file(
     for orphan in orphans:
         parent = awaiting.get(orphan.parent_key)
         if parent is None:
-            report.skip(orphan.row, None, f"variation of {orphan.parent_key!r}, which is not a variable product in this file")
+            report.skip(
+                orphan.row,
+                None,
+                f"variation of {orphan.parent_key!r}, which is not a variable product in this file",
+            )
         else:
             parent[1].append(_variant_spec(orphan.variant))
     seen: set[int] = set()
@@ -285,7 +337,9 @@ def _last_row(item: ImportItem) -> int:
     return item.row
 
 
-async def _add_record(batcher: _Batcher, report: ImportReport, record: ProductRecord, variants: tuple[VariantSpec, ...]) -> None:
+async def _add_record(
+    batcher: _Batcher, report: ImportReport, record: ProductRecord, variants: tuple[VariantSpec, ...]
+) -> None:
     spec = _spec_from_record(record, variants)
     if isinstance(spec, str):
         report.skip(record.row, record.handle, spec)
@@ -311,12 +365,19 @@ async def run_import(database: Database, import_id: str) -> None:
             report = await import_file(
                 session, shop_id=job.shop_id, path=Path(job.file_path), fmt=job.format, actor=job.created_by
             )
-            job.status, job.rows_total, job.created, job.updated = "succeeded", report.rows_total, report.created, report.updated
+            job.status, job.rows_total, job.created, job.updated = (
+                "succeeded",
+                report.rows_total,
+                report.created,
+                report.updated,
+            )
             job.skipped, job.finished_at = report.skipped, utcnow()
     except Exception as exc:
         if not isinstance(exc, ShoppableError):
             log.exception("import %s failed", import_id)
-        message = exc.detail if isinstance(exc, ShoppableError) else "The import failed unexpectedly; nothing was imported."
+        message = (
+            exc.detail if isinstance(exc, ShoppableError) else "The import failed unexpectedly; nothing was imported."
+        )
         async with database.session() as session:
             await session.execute(
                 update(ProductImport)
@@ -345,7 +406,9 @@ class ImportRunner:
     async def resume(self) -> None:
         """Requeue imports a stopped process left running (their transaction rolled back) and run them."""
         async with self.database.session() as session:
-            await session.execute(update(ProductImport).where(ProductImport.status == "running").values(status="queued"))
+            await session.execute(
+                update(ProductImport).where(ProductImport.status == "running").values(status="queued")
+            )
             queued = list(await session.scalars(select(ProductImport.id).where(ProductImport.status == "queued")))
         for import_id in queued:
             self.enqueue(import_id)

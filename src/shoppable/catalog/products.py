@@ -77,7 +77,9 @@ def _match_variants(
             match = by_id.get(spec.id)
             if match is None:
                 raise ShoppableError(
-                    "unknown_variant", 422, f"Variant {spec.id!r} is not a variant of this product.",
+                    "unknown_variant",
+                    422,
+                    f"Variant {spec.id!r} is not a variant of this product.",
                     errors=[{"loc": ["body", "variants", index, "id"], "msg": "not a variant of this product"}],
                 )
         elif spec.sku and spec.sku in by_sku:
@@ -143,8 +145,14 @@ def _plan(
             variant_id = new_id("var")
             quantity = variant.inventory_quantity or 0
             plan.variant_inserts.append(
-                values | {"id": variant_id, "product_id": product_id, "shop_id": shop_id,
-                          "inventory_quantity": quantity, "created_at": now}
+                values
+                | {
+                    "id": variant_id,
+                    "product_id": product_id,
+                    "shop_id": shop_id,
+                    "inventory_quantity": quantity,
+                    "created_at": now,
+                }
             )
             delta = quantity
         else:
@@ -153,10 +161,18 @@ def _plan(
             plan.variant_updates.append(values | {"id": variant_id, "inventory_quantity": quantity})
             delta = quantity - match.inventory_quantity
         if delta:
-            plan.movements.append({
-                "id": new_id("mov"), "variant_id": variant_id, "shop_id": shop_id, "delta": delta,
-                "quantity_after": quantity, "reason": reason, "actor": actor, "created_at": now,
-            })
+            plan.movements.append(
+                {
+                    "id": new_id("mov"),
+                    "variant_id": variant_id,
+                    "shop_id": shop_id,
+                    "delta": delta,
+                    "quantity_after": quantity,
+                    "reason": reason,
+                    "actor": actor,
+                    "created_at": now,
+                }
+            )
     return plan
 
 
@@ -201,9 +217,14 @@ async def save_products(
     current_variants = await variants_of(session, [row.id for row in current.values()])
     plans = [
         _plan(
-            shop_id=shop_id, currency=currency, current=current.get(spec.handle),
+            shop_id=shop_id,
+            currency=currency,
+            current=current.get(spec.handle),
             current_variants=current_variants.get(current[spec.handle].id, []) if spec.handle in current else [],
-            spec=spec, now=now, actor=actor, reason=reason,
+            spec=spec,
+            now=now,
+            actor=actor,
+            reason=reason,
         )
         for spec in specs
     ]

@@ -13,8 +13,10 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80)]
 Handle = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", min_length=1, max_length=255)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048,
-                                       pattern=r"^(https?://|/)\S+$")]
+Url = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2048, pattern=r"^(https?://|/)\S+$"),
+]
 Amount = Annotated[int, Field(ge=0, le=10**15)]
 
 
@@ -23,6 +25,7 @@ class Strict(BaseModel):
 
 
 # --- shops ---------------------------------------------------------------------------------------
+
 
 class ShopCreate(Strict):
     name: Name
@@ -51,6 +54,7 @@ class ApiKeyRead(BaseModel):
 
 # --- products ------------------------------------------------------------------------------------
 
+
 class ImageIn(Strict):
     url: Url
     alt: Annotated[str, StringConstraints(max_length=512)] = ""
@@ -59,7 +63,9 @@ class ImageIn(Strict):
 class OptionIn(Strict):
     name: Name
     values: list[Name] | None = Field(
-        None, max_length=250, description="Allowed values in display order; derived from the variants when absent."
+        None,
+        max_length=250,
+        description="Allowed values in display order; derived from the variants when absent.",
     )
 
 
@@ -99,7 +105,9 @@ class ProductUpdate(Strict):
     images: list[ImageIn] | None = Field(None, max_length=250)
     options: list[OptionIn] | None = Field(None, max_length=3)
     variants: list[VariantIn] | None = Field(
-        None, min_length=1, max_length=250,
+        None,
+        min_length=1,
+        max_length=250,
         description="The full new variant list: entries with an id update that variant, entries without one "
         "are created, variants left out are removed.",
     )
@@ -157,6 +165,7 @@ class ProductPage(BaseModel):
 
 
 # --- inventory -----------------------------------------------------------------------------------
+
 
 class InventoryChange(Strict):
     set: Annotated[int, Field(ge=0, le=10**9)] | None = None

@@ -100,10 +100,7 @@ def match_clause(session: AsyncSession, query: str) -> tuple[str, str, dict[str,
         return where, rank, {"fts_query": " ".join(terms)}
     # Words are \w+ only, so they cannot carry tsquery operators; the last one matches as a prefix.
     tsquery = " & ".join([*words[:-1], f"{words[-1]}:*"])
-    where = (
-        "products.id IN (SELECT product_id FROM product_search "
-        "WHERE document @@ to_tsquery('english', :fts_query))"
-    )
+    where = "products.id IN (SELECT product_id FROM product_search WHERE document @@ to_tsquery('english', :fts_query))"
     rank = (
         "-(SELECT ts_rank_cd(document, to_tsquery('english', :fts_query)) FROM product_search "
         "WHERE product_search.product_id = products.id)"

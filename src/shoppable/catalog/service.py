@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sqlalchemy import Row, func, select, text
+from sqlalchemy import Row, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.catalog import search
@@ -38,7 +38,10 @@ def _actor(principal: Principal) -> str:
 
 def _validation_failed(errors: list[FieldError]) -> ShoppableError:
     return ShoppableError(
-        "validation_error", 422, "The product has invalid fields; see errors.", errors=[e.as_dict() for e in errors]
+        "validation_error",
+        422,
+        "The product has invalid fields; see errors.",
+        errors=[e.as_dict() for e in errors],
     )
 
 
@@ -58,8 +61,14 @@ def _variant_specs(variants: list[VariantIn], currency: str) -> tuple[VariantSpe
         raise _validation_failed(errors)
     return tuple(
         VariantSpec(
-            id=v.id, sku=v.sku, options=dict(v.options), price=v.price, compare_at_price=v.compare_at_price,
-            inventory_quantity=v.inventory_quantity, weight_grams=v.weight_grams, image_url=v.image_url,
+            id=v.id,
+            sku=v.sku,
+            options=dict(v.options),
+            price=v.price,
+            compare_at_price=v.compare_at_price,
+            inventory_quantity=v.inventory_quantity,
+            weight_grams=v.weight_grams,
+            image_url=v.image_url,
         )
         for v in variants
     )
@@ -74,10 +83,16 @@ def _spec(body: ProductCreate, handle: str, currency: str) -> ProductSpec:
     if errors:
         raise _validation_failed(errors)
     return ProductSpec(
-        handle=handle, title=body.title, description_html=sanitize_html(body.description_html), vendor=body.vendor,
-        category=body.category, tags=tuple(dict.fromkeys(body.tags)), status=body.status,
+        handle=handle,
+        title=body.title,
+        description_html=sanitize_html(body.description_html),
+        vendor=body.vendor,
+        category=body.category,
+        tags=tuple(dict.fromkeys(body.tags)),
+        status=body.status,
         images=tuple((i.url, i.alt) for i in body.images),
-        options=tuple((name, tuple(values)) for name, values in options), variants=variants,
+        options=tuple((name, tuple(values)) for name, values in options),
+        variants=variants,
     )
 
 
@@ -88,7 +103,7 @@ async def _skus_taken_elsewhere(session: AsyncSession, shop_id: str, product_id:
     query = select(Variant.sku).where(Variant.shop_id == shop_id, Variant.sku.in_(skus))
     if product_id is not None:
         query = query.where(Variant.product_id != product_id)
-    taken = set(await session.scalars(query))
+    taken = {sku for sku in await session.scalars(query) if sku is not None}
     if taken:
         errors = [
             FieldError(("variants", i, "sku"), "another product of this shop has this SKU")
@@ -96,12 +111,16 @@ async def _skus_taken_elsewhere(session: AsyncSession, shop_id: str, product_id:
             if v.sku in taken
         ]
         raise ShoppableError(
-            "sku_taken", 409, f"SKU(s) already used in this shop: {', '.join(sorted(taken))}.",
+            "sku_taken",
+            409,
+            f"SKU(s) already used in this shop: {', '.join(sorted(taken))}.",
             errors=[e.as_dict() for e in errors],
         )
 
 
-async def create_product(session: AsyncSession, principal: Principal, shop_id: str, body: ProductCreate) -> dict[str, Any]:
+async def create_product(
+    session: AsyncSession, principal: Principal, shop_id: str, body: ProductCreate
+) -> dict[str, Any]:
     shop = await require_shop(session, principal, shop_id)
     if body.handle is not None:
         if await session.scalar(select(Product.id).where(Product.shop_id == shop.id, Product.handle == body.handle)):
@@ -114,7 +133,12 @@ async def create_product(session: AsyncSession, principal: Principal, shop_id: s
         raise _validation_failed([FieldError(("variants", 0, "id"), "a new product's variants have no id yet")])
     await _skus_taken_elsewhere(session, shop.id, None, spec)
     [saved] = await save_products(
-        session, shop_id=shop.id, currency=shop.currency, specs=[spec], actor=_actor(principal), reason="product created"
+        session,
+        shop_id=shop.id,
+        currency=shop.currency,
+        specs=[spec],
+        actor=_actor(principal),
+        reason="product created",
     )
     return await read_product(session, saved.product_id)
 
@@ -140,33 +164,40 @@ async def update_product(
         raise ShoppableError("handle_taken", 409, f"This shop already has a product with handle {body.handle!r}.")
     if body.variants is not None:
         variants = body.variants
-        options = body.options if body.options is not None else [
-            {"name": o["name"], "values": None} for o in row.options
-        ]
+        options = (
+            body.options if body.options is not None else [{"name": o["name"], "values": None} for o in row.options]
+        )
     else:
         variants = [
             VariantIn.model_validate({k: v for k, v in serialize_variant(v).items() if k not in ("title", "currency")})
             for v in current_variants
         ]
         options = [{"name": o["name"], "values": o["values"]} for o in row.options]
-    merged = ProductCreate.model_validate({
-        "handle": body.handle or row.handle,
-        "title": body.title or row.title,
-        "description_html": row.description_html if body.description_html is None else body.description_html,
-        "vendor": changes.get("vendor", row.vendor),
-        "category": changes.get("category", row.category),
-        "tags": row.tags if body.tags is None else body.tags,
-        "status": body.status or row.status,
-        "images": row.images if body.images is None else [i.model_dump() for i in body.images],
-        "options": [o if isinstance(o, dict) else o.model_dump() for o in options],
-        "variants": [v.model_dump() for v in variants],
-    })
+    merged = ProductCreate.model_validate(
+        {
+            "handle": body.handle or row.handle,
+            "title": body.title or row.title,
+            "description_html": row.description_html if body.description_html is None else body.description_html,
+            "vendor": changes.get("vendor", row.vendor),
+            "category": changes.get("category", row.category),
+            "tags": row.tags if body.tags is None else body.tags,
+            "status": body.status or row.status,
+            "images": row.images if body.images is None else [i.model_dump() for i in body.images],
+            "options": [o if isinstance(o, dict) else o.model_dump() for o in options],
+            "variants": [v.model_dump() for v in variants],
+        }
+    )
     spec = _spec(merged, merged.handle or row.handle, shop.currency)
     await _skus_taken_elsewhere(session, shop.id, row.id, spec)
     if spec.handle != row.handle:
-        await session.execute(Product.__table__.update().where(Product.id == row.id).values(handle=spec.handle))
+        await session.execute(update(Product).where(Product.id == row.id).values(handle=spec.handle))
     await save_products(
-        session, shop_id=shop.id, currency=shop.currency, specs=[spec], actor=_actor(principal), reason="product updated"
+        session,
+        shop_id=shop.id,
+        currency=shop.currency,
+        specs=[spec],
+        actor=_actor(principal),
+        reason="product updated",
     )
     return await read_product(session, row.id)
 
@@ -281,14 +312,23 @@ async def list_shop_products(
 ) -> tuple[list[dict[str, Any]], str | None]:
     await require_shop(session, principal, shop_id)
     return await search_products(
-        session, q=None, shop_id=shop_id, category=None, min_price=None, max_price=None, sort="newest",
-        limit=limit, cursor=cursor, statuses=("active", "draft", "archived"),
+        session,
+        q=None,
+        shop_id=shop_id,
+        category=None,
+        min_price=None,
+        max_price=None,
+        sort="newest",
+        limit=limit,
+        cursor=cursor,
+        statuses=("active", "draft", "archived"),
     )
 
 
 # --- inventory -----------------------------------------------------------------------------------
 
-async def _variant_for_shop(session: AsyncSession, principal: Principal, variant_id: str) -> Row[Any]:
+
+async def _variant_for_shop(session: AsyncSession, principal: Principal, variant_id: str) -> Any:
     row = (await session.execute(select(Variant.id, Variant.shop_id).where(Variant.id == variant_id))).first()
     if row is None or not await can_act_for(session, principal, row.shop_id):
         raise not_found("Variant")
@@ -300,31 +340,41 @@ async def change_inventory(
 ) -> dict[str, Any]:
     """Set or adjust stock with one conditional update (never below zero) and log the movement."""
     variant = await _variant_for_shop(session, principal, variant_id)
-    table = Variant.__table__
     now = utcnow()
+    quantity = Variant.inventory_quantity
     if change.set is not None:
-        before = await session.scalar(select(Variant.inventory_quantity).where(Variant.id == variant_id).with_for_update())
+        before = await session.scalar(select(quantity).where(Variant.id == variant_id).with_for_update())
         assert before is not None
-        statement = table.update().where(table.c.id == variant_id).values(inventory_quantity=change.set, updated_at=now)
+        statement = (
+            update(Variant).where(Variant.id == variant_id).values(inventory_quantity=change.set, updated_at=now)
+        )
         delta = change.set - before
         reason = change.reason or "stock set"
     else:
         assert change.adjust is not None
         delta = change.adjust
         statement = (
-            table.update()
-            .where(table.c.id == variant_id, table.c.inventory_quantity + delta >= 0)
-            .values(inventory_quantity=table.c.inventory_quantity + delta, updated_at=now)
+            update(Variant)
+            .where(Variant.id == variant_id, quantity + delta >= 0)
+            .values(inventory_quantity=quantity + delta, updated_at=now)
         )
         reason = change.reason or "stock adjusted"
-    after = await session.scalar(statement.returning(table.c.inventory_quantity))
+    after = await session.scalar(statement.returning(quantity).execution_options(synchronize_session=False))
     if after is None:
         raise ShoppableError("insufficient_stock", 409, f"Stock cannot go below zero (adjust by {delta}).")
     if delta:
-        session.add(InventoryMovement(
-            id=new_id("mov"), variant_id=variant_id, shop_id=variant.shop_id, delta=delta, quantity_after=after,
-            reason=reason, actor=_actor(principal), created_at=now,
-        ))
+        session.add(
+            InventoryMovement(
+                id=new_id("mov"),
+                variant_id=variant_id,
+                shop_id=variant.shop_id,
+                delta=delta,
+                quantity_after=after,
+                reason=reason,
+                actor=_actor(principal),
+                created_at=now,
+            )
+        )
         await session.flush()
     row = (await session.execute(select(*Variant.__table__.c).where(Variant.id == variant_id))).one()
     return serialize_variant(row)
@@ -344,5 +394,3 @@ async def inventory_movements(
 
 async def count_products(session: AsyncSession, shop_id: str) -> int:
     return int(await session.scalar(select(func.count()).select_from(Product).where(Product.shop_id == shop_id)) or 0)
-
-

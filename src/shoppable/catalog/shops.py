@@ -36,9 +36,7 @@ async def open_shop(session: AsyncSession, *, owner_id: str, name: str, currency
 
 
 async def _free_slug(session: AsyncSession, base: str) -> str:
-    taken = set(
-        await session.scalars(select(Shop.slug).where((Shop.slug == base) | Shop.slug.like(f"{base}-%")))
-    )
+    taken = set(await session.scalars(select(Shop.slug).where((Shop.slug == base) | Shop.slug.like(f"{base}-%"))))
     if base not in taken:
         return base
     suffix = 2
@@ -61,7 +59,9 @@ async def get_shop_by_slug(session: AsyncSession, slug: str) -> Shop:
     return shop
 
 
-async def can_act_for(session: AsyncSession, principal: Principal | None, shop_id: str, *, owner_only: bool = False) -> bool:
+async def can_act_for(
+    session: AsyncSession, principal: Principal | None, shop_id: str, *, owner_only: bool = False
+) -> bool:
     if principal is None:
         return False
     role = None
@@ -70,9 +70,7 @@ async def can_act_for(session: AsyncSession, principal: Principal | None, shop_i
     return may_act_for_shop(principal, shop_id, role, owner_only=owner_only)
 
 
-async def require_shop(
-    session: AsyncSession, principal: Principal, shop_id: str, *, owner_only: bool = False
-) -> Shop:
+async def require_shop(session: AsyncSession, principal: Principal, shop_id: str, *, owner_only: bool = False) -> Shop:
     """The shop, if the caller may act for it. Shops are public, so a refusal is a 403, not a 404."""
     shop = await get_shop(session, shop_id)
     if not await can_act_for(session, principal, shop_id, owner_only=owner_only):
@@ -86,12 +84,18 @@ async def shops_by_id(session: AsyncSession, shop_ids: list[str]) -> dict[str, S
     return {s.id: s for s in await session.scalars(select(Shop).where(Shop.id.in_(shop_ids)))}
 
 
-async def add_member(session: AsyncSession, principal: Principal, shop_id: str, *, email: str, role: ShopRole) -> tuple[str, str, str]:
+async def add_member(
+    session: AsyncSession, principal: Principal, shop_id: str, *, email: str, role: ShopRole
+) -> tuple[str, str, str]:
     """Give an existing user a role in the shop (owner only). Returns (user id, email, name)."""
     shop = await require_shop(session, principal, shop_id, owner_only=True)
     user = await identity.find_user_by_email(session, email)
     if user is None:
-        raise ShoppableError("user_not_found", 422, "No account has this email; ask them to register first.",
-                             errors=[{"loc": ["body", "email"], "msg": "no account with this email"}])
+        raise ShoppableError(
+            "user_not_found",
+            422,
+            "No account has this email; ask them to register first.",
+            errors=[{"loc": ["body", "email"], "msg": "no account with this email"}],
+        )
     await identity.add_membership(session, shop_id=shop.id, user_id=user.id, role=role)
     return user.id, user.email, user.name

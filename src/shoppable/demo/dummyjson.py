@@ -25,25 +25,29 @@ def to_shopify_products(items: list[dict[str, Any]], image_url: Callable[[str, s
         if handle in handles:  # DummyJSON repeats a few titles; they are different products
             handle = f"{handle}-{item['id']}"
         handles.add(handle)
-        products.append({
-            "handle": handle,
-            "title": title,
-            "body_html": f"<p>{escape(str(item.get('description', '')))}</p>",
-            "vendor": item.get("brand"),
-            "product_type": str(item.get("category", "")).replace("-", " ").title() or None,
-            "tags": ", ".join(item.get("tags") or []),
-            "status": "active",
-            "images": [
-                {"src": image_url(f"dummyjson-{item['id']}-{n}", title), "position": n + 1, "alt": title}
-                for n, _ in enumerate((item.get("images") or [None])[:3])
-            ],
-            "options": [{"name": "Title", "values": ["Default Title"]}],
-            "variants": [{
-                "sku": item.get("sku"),
-                "price": str(price),
-                "compare_at_price": compare_at,
-                "inventory_quantity": int(item.get("stock") or 0),
-                "option1": "Default Title",
-            }],
-        })
+        products.append(
+            {
+                "handle": handle,
+                "title": title,
+                "body_html": f"<p>{escape(str(item.get('description', '')))}</p>",
+                "vendor": item.get("brand"),
+                "product_type": str(item.get("category", "")).replace("-", " ").title() or None,
+                "tags": ", ".join(item.get("tags") or []),
+                "status": "active",
+                "images": [
+                    {"src": image_url(f"dummyjson-{item['id']}-{n}", title), "position": n + 1, "alt": title}
+                    for n, _ in enumerate((item.get("images") or [None])[:3])
+                ],
+                "options": [{"name": "Title", "values": ["Default Title"]}],
+                "variants": [
+                    {
+                        "sku": item.get("sku"),
+                        "price": str(price),
+                        "compare_at_price": compare_at,
+                        "inventory_quantity": int(item.get("stock") or 0),
+                        "option1": "Default Title",
+                    }
+                ],
+            }
+        )
     return {"products": products}

@@ -39,9 +39,10 @@ def _packt_csv(settings: Settings) -> Path:
     media = settings.var_dir / "media"
     target = settings.var_dir / "demo" / "packt_product_data.csv"
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _data("packt_product_data.csv").open(encoding="utf-8-sig", newline="") as source, target.open(
-        "w", encoding="utf-8", newline=""
-    ) as out:
+    with (
+        _data("packt_product_data.csv").open(encoding="utf-8-sig", newline="") as source,
+        target.open("w", encoding="utf-8", newline="") as out,
+    ):
         reader = csv.DictReader(source)
         assert reader.fieldnames is not None
         writer = csv.DictWriter(out, fieldnames=reader.fieldnames)
@@ -70,7 +71,10 @@ async def seed_demo(database: Database, settings: Settings) -> bool:
             return False
         users = {
             account.email: await identity.register_user(
-                session, email=account.email, password=account.password, name=account.email.split("@")[0].title()
+                session,
+                email=account.email,
+                password=account.password,
+                name=account.email.split("@")[0].title(),
             )
             for account in ACCOUNTS
         }

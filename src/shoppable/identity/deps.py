@@ -26,8 +26,9 @@ async def _optional_principal(session: DbSession, token: Annotated[str | None, D
         return None
     principal = await service.authenticate(session, token)
     if principal is None:
-        raise ShoppableError("invalid_token", 401, "The bearer token is unknown, expired or revoked.",
-                             headers=_UNAUTHORIZED)
+        raise ShoppableError(
+            "invalid_token", 401, "The bearer token is unknown, expired or revoked.", headers=_UNAUTHORIZED
+        )
     return principal
 
 

@@ -29,8 +29,12 @@ async def register_user(session: AsyncSession, *, email: str, password: str, nam
     if await session.scalar(select(User.id).where(User.email == email)) is not None:
         raise ShoppableError("email_taken", 409, "An account with this email already exists.")
     user = User(
-        id=new_id("usr"), email=email, name=name.strip(), password_hash=await passwords.hash_password(password),
-        is_active=True, created_at=utcnow(),
+        id=new_id("usr"),
+        email=email,
+        name=name.strip(),
+        password_hash=await passwords.hash_password(password),
+        is_active=True,
+        created_at=utcnow(),
     )
     try:
         async with session.begin_nested():
@@ -52,8 +56,12 @@ async def issue_token(session: AsyncSession, *, email: str, password: str) -> Is
     now = utcnow()
     session.add(
         AccessToken(
-            id=new_id("tok"), user_id=user.id, token_hash=tokens.digest(secret), created_at=now,
-            expires_at=now + timedelta(seconds=ttl), revoked_at=None,
+            id=new_id("tok"),
+            user_id=user.id,
+            token_hash=tokens.digest(secret),
+            created_at=now,
+            expires_at=now + timedelta(seconds=ttl),
+            revoked_at=None,
         )
     )
     await session.flush()
@@ -133,8 +141,13 @@ async def create_api_key(session: AsyncSession, *, shop_id: str, created_by: str
     """A new key for the shop; the plain key is returned once and never stored."""
     secret = tokens.new_secret(tokens.SHOP_KEY_PREFIX)
     key = ApiKey(
-        id=new_id("key"), shop_id=shop_id, key_hash=tokens.digest(secret), name=name, created_by=created_by,
-        created_at=utcnow(), revoked_at=None,
+        id=new_id("key"),
+        shop_id=shop_id,
+        key_hash=tokens.digest(secret),
+        name=name,
+        created_by=created_by,
+        created_at=utcnow(),
+        revoked_at=None,
     )
     session.add(key)
     await session.flush()

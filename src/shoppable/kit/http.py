@@ -19,9 +19,18 @@ log = logging.getLogger("shoppable")
 
 PROBLEM_TYPE = "https://shoppable.dev/problems/"
 _TITLES = {
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-    409: "Conflict", 413: "Content Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
-    429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
 }
 
 
@@ -49,9 +58,7 @@ def problem(
     }
     if errors:
         body["errors"] = errors
-    return Response(
-        orjson.dumps(body), status_code=status, headers=headers, media_type="application/problem+json"
-    )
+    return Response(orjson.dumps(body), status_code=status, headers=headers, media_type="application/problem+json")
 
 
 def _jsonable_loc(loc: Any) -> list[str | int]:

@@ -86,7 +86,11 @@ async def run_once(
     if existing is not None:
         return _replay(existing, request_fingerprint)
     record = IdempotencyRecord(
-        principal=principal, key=key, fingerprint=request_fingerprint, status_code=0, body=None,
+        principal=principal,
+        key=key,
+        fingerprint=request_fingerprint,
+        status_code=0,
+        body=None,
         created_at=utcnow(),
     )
     try:
@@ -108,9 +112,7 @@ async def run_once(
 
 
 async def purge_expired(session: AsyncSession, ttl: timedelta) -> int:
-    result = await session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - ttl)
-    )
+    result = await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - ttl))
     return int(getattr(result, "rowcount", 0) or 0)
 
 

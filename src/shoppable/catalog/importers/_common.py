@@ -58,8 +58,9 @@ def split_list(text: str, *, escaped: bool = False, fold_case: bool = True) -> t
 
     ``escaped`` honours WooCommerce's ``\\,`` for a comma inside an item.
     """
-    if not text:
-        return ()
+    if "," not in text:
+        item = clean(text)
+        return (item,) if item else ()
     parts = _UNESCAPED_COMMA.split(text) if escaped else text.split(",")
     seen: set[str] = set()
     items: list[str] = []
@@ -159,9 +160,7 @@ def parse_grams(text: str, unit: str, label: str) -> int | None:
     return int((value * factor).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
-def read_csv(
-    stream: IO[bytes], kind: str
-) -> tuple[dict[str, int], int, Iterator[tuple[int, list[list[str]]]]]:
+def read_csv(stream: IO[bytes], kind: str) -> tuple[dict[str, int], int, Iterator[tuple[int, list[list[str]]]]]:
     """Open a UTF-8 CSV byte stream: its header as lower-cased name -> first index, its width, and the
     data records in small batches of ``(row of the batch's first record, records)``.
 
@@ -293,9 +292,7 @@ def assemble_variants(
                 described = " / ".join(f"{n}: {v}" for n, v in zip(option_names, combination, strict=True))
                 reason = f"duplicate option combination {described} (same as {_ref(earlier)})"
             else:
-                reason = (
-                    f"duplicate variant: the product has no options and already has one ({_ref(earlier)})"
-                )
+                reason = f"duplicate variant: the product has no options and already has one ({_ref(earlier)})"
             skipped.append(SkippedRow(draft.row, handle, f"{draft.ref}: {reason}" if prefixed else reason))
             continue
         seen[combination] = draft
@@ -313,9 +310,7 @@ def assemble_variants(
         )
     # Each option's values in first-seen order: the distinct entries of its column of combinations.
     columns = zip(*seen, strict=True) if seen and active else ()
-    options = tuple(
-        (name, tuple(dict.fromkeys(column))) for name, column in zip(option_names, columns, strict=False)
-    )
+    options = tuple((name, tuple(dict.fromkeys(column))) for name, column in zip(option_names, columns, strict=False))
     return Assembled(tuple(variants), options, tuple(skipped), None)
 
 

@@ -187,8 +187,8 @@ def _product(group: list[tuple[int, list[str]]], cols: _Columns, currency: str) 
     variant_rows = 0
     variant_cells = cols.variant_cells
     for order, (row, cells) in enumerate(group):
-        src, position, alt, v1, v2, v3, sku, price, compare_at, quantity, grams, weight, unit, image = (
-            variant_cells(cells)
+        src, position, alt, v1, v2, v3, sku, price, compare_at, quantity, grams, weight, unit, image = variant_cells(
+            cells
         )
         if src and (src := clean(src)):
             images.append((_position(position), order, src, clean(alt)))
@@ -212,9 +212,7 @@ def _product(group: list[tuple[int, list[str]]], cols: _Columns, currency: str) 
                     sku or None,
                     values,
                     parse_price(price, currency, "Variant Price"),
-                    parse_optional_price(compare_at, currency, "Variant Compare At Price")
-                    if compare_at
-                    else None,
+                    parse_optional_price(compare_at, currency, "Variant Compare At Price") if compare_at else None,
                     int(quantity) if quantity.isdigit() else parse_int(quantity, "Variant Inventory Qty"),
                     weight_grams,
                     (image.strip() or None) if image else None,

@@ -245,9 +245,7 @@ def _draft(
         sku=_text(variant.get("sku")) or None,
         values=option_values(names, (_text(variant.get(f"option{n}")) for n in (1, 2, 3))),
         price=parse_price(number_text(variant.get("price")), currency, "price"),
-        compare_at=parse_optional_price(
-            number_text(variant.get("compare_at_price")), currency, "compare_at_price"
-        ),
+        compare_at=parse_optional_price(number_text(variant.get("compare_at_price")), currency, "compare_at_price"),
         quantity=parse_int(number_text(variant.get("inventory_quantity")), "inventory_quantity"),
         grams=grams,
         image_url=image_urls.get(image_id) if isinstance(image_id, int | str) else None,

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import IO
 
 from shoppable.catalog.importers._common import (
     clean,
-    csv_records,
     dedupe_images,
     find_column,
     parse_grams,
     parse_int,
     parse_price,
-    read_header,
+    read_csv,
     slugify,
     split_list,
 )
 from shoppable.catalog.importers.records import (
+    ImageRecord,
     ImportFileError,
     ImportItem,
     ProductRecord,
@@ -81,16 +81,15 @@ def parse_woocommerce_csv(stream: IO[bytes], currency: str) -> Iterator[ImportIt
     in WooCommerce) is skipped. ``row`` counts CSV records, header = row 1, not physical lines.
     """
     exponent(currency)
-    records = csv_records(stream)
-    index, width = read_header(records, "WooCommerce CSV")
+    index, width, batches = read_csv(stream, "WooCommerce CSV")
     cols = _columns(index, width)
     padded = width + 1
-    for row, cells in records:
-        if len(cells) < padded:
-            cells.extend([""] * (padded - len(cells)))
-        if not any(cell.strip() for cell in cells):
-            continue
-        yield _item(row, cells, cols, currency)
+    for first_row, batch in batches:
+        for row, cells in enumerate(batch, first_row):
+            if len(cells) < padded:
+                cells.extend([""] * (padded - len(cells)))
+            if "".join(cells).strip():
+                yield _item(row, cells, cols, currency)
 
 
 def _columns(index: dict[str, int], width: int) -> _Columns:
@@ -138,8 +137,10 @@ def _columns(index: dict[str, int], width: int) -> _Columns:
 
 
 def _cell(cells: list[str], position: int) -> str:
-    value = clean(cells[position])
-    return value[1:] if value.startswith(_FORMULA_ESCAPES) else value
+    value = cells[position].strip()
+    if "\xa0" in value:
+        value = clean(value)
+    return value[1:] if value[:1] == "'" and value.startswith(_FORMULA_ESCAPES) else value
 
 
 def _item(row: int, cells: list[str], cols: _Columns, currency: str) -> ImportItem:
@@ -147,15 +148,17 @@ def _item(row: int, cells: list[str], cols: _Columns, currency: str) -> ImportIt
     name = _cell(cells, cols.name)
     handle = slugify(sku or name)
     type_text = _cell(cells, cols.type)
-    kinds = {part.strip().casefold() for part in type_text.split(",")} & _KINDS
-    if len(kinds) != 1:
-        reason = (
-            "row has no Type"
-            if not type_text
-            else f"Type {type_text!r} is not a WooCommerce product type this importer knows"
-        )
-        return SkippedRow(row, handle or None, reason)
-    kind = kinds.pop()
+    kind = type_text.casefold()
+    if kind not in _KINDS:  # "simple, downloadable, virtual": a type and its flags
+        kinds = {part.strip() for part in kind.split(",")} & _KINDS
+        if len(kinds) != 1:
+            reason = (
+                "row has no Type"
+                if not type_text
+                else f"Type {type_text!r} is not a WooCommerce product type this importer knows"
+            )
+            return SkippedRow(row, handle or None, reason)
+        kind = kinds.pop()
     if kind in _UNSUPPORTED:
         return SkippedRow(row, handle or None, _UNSUPPORTED[kind])
     if kind == "variation":
@@ -169,25 +172,15 @@ def _item(row: int, cells: list[str], cols: _Columns, currency: str) -> ImportIt
     except ValueError as exc:
         return SkippedRow(row, handle, str(exc))
     product_id = _cell(cells, cols.id)
-    keys = tuple(key for key in (f"id:{product_id}" if product_id else "", sku) if key)
+    keys = tuple(filter(None, (f"id:{product_id}" if product_id else "", sku)))
     description = _unescape_newlines(cells[cols.description].strip() or cells[cols.short_description].strip())
     categories = split_list(cells[cols.categories], escaped=True)
-    brands = split_list(cells[cols.brands], escaped=True)
-    images = dedupe_images((url, "") for url in split_list(cells[cols.images], escaped=True, fold_case=False))
-    product = ProductRecord(
-        row=row,
-        handle=handle,
-        title=name,
-        description_html=description,
-        vendor=brands[0] if brands else None,
-        category=categories[0] if categories else None,
-        tags=split_list(cells[cols.tags], escaped=True),
-        status=status,
-        images=images,
-        keys=keys,
-    )
+    brands = split_list(cells[cols.brands], escaped=True) if cells[cols.brands] else ()
+    urls = split_list(cells[cols.images], escaped=True, fold_case=False)
+    images = (ImageRecord(urls[0]),) if len(urls) == 1 else dedupe_images((url, "") for url in urls)
+    options: list[tuple[str, tuple[str, ...]]] = []
+    variants: tuple[VariantRecord, ...] = ()
     if kind == "variable":
-        options: list[tuple[str, tuple[str, ...]]] = []
         seen: set[str] = set()
         for name_at, values_at in cols.attributes:
             option = _cell(cells, name_at)
@@ -195,25 +188,35 @@ def _item(row: int, cells: list[str], cols: _Columns, currency: str) -> ImportIt
             if option and values and option.casefold() not in seen:
                 seen.add(option.casefold())
                 options.append((option, values))
-        return replace(product, options=tuple(options), awaits_variations=True)
-    try:
-        variant = _variant(row, cells, cols, currency, sku, {}, image_url=None)
-    except ValueError as exc:
-        return SkippedRow(row, handle, str(exc))
-    return replace(product, variants=(variant,))
+    else:
+        try:
+            variants = (_variant(row, cells, cols, currency, sku, {}, image_url=None),)
+        except ValueError as exc:
+            return SkippedRow(row, handle, str(exc))
+    return ProductRecord(
+        row=row,
+        handle=handle,
+        title=name,
+        description_html=description,
+        vendor=brands[0] if brands else None,
+        category=categories[0] if categories else None,
+        tags=split_list(cells[cols.tags], escaped=True) if cells[cols.tags] else (),
+        status=status,
+        images=images,
+        options=tuple(options),
+        variants=variants,
+        awaits_variations=kind == "variable",
+        keys=keys,
+    )
 
 
-def _variation(
-    row: int, cells: list[str], cols: _Columns, currency: str, sku: str, handle: str
-) -> ImportItem:
+def _variation(row: int, cells: list[str], cols: _Columns, currency: str, sku: str, handle: str) -> ImportItem:
     parent = _cell(cells, cols.parent)
     if not parent:
         return SkippedRow(row, handle or None, "variation has no Parent")
     published = _cell(cells, cols.published)
     if published in ("0", "-1"):
-        return SkippedRow(
-            row, handle or None, f"variation is disabled in WooCommerce (Published {published})"
-        )
+        return SkippedRow(row, handle or None, f"variation is disabled in WooCommerce (Published {published})")
     options: dict[str, str] = {}
     for name_at, value_at in cols.attributes:
         option = _cell(cells, name_at)
@@ -248,7 +251,8 @@ def _variant(
     else:
         price = parse_price(regular, currency, "Regular price")
         compare_at = None
-    quantity = parse_int(_cell(cells, cols.stock), "Stock")
+    stock = cells[cols.stock]
+    quantity = int(stock) if stock.isdigit() else parse_int(_cell(cells, cols.stock), "Stock")
     if quantity is None and _cell(cells, cols.in_stock) == "0":
         quantity = 0
     return VariantRecord(
@@ -258,7 +262,9 @@ def _variant(
         price=price,
         compare_at_price=compare_at,
         inventory_quantity=quantity,
-        weight_grams=parse_grams(_cell(cells, cols.weight), cols.weight_unit, f"Weight ({cols.weight_unit})"),
+        weight_grams=parse_grams(cells[cols.weight], cols.weight_unit, f"Weight ({cols.weight_unit})")
+        if cells[cols.weight]
+        else None,
         image_url=image_url,
     )
 
