@@ -13,7 +13,9 @@ from tests.helpers import create_product, create_shop, register
 async def test_concurrent_decrements_never_go_below_zero(client: httpx.AsyncClient) -> None:
     owner = await register(client)
     shop = await create_shop(client, owner)
-    product = await create_product(client, owner, shop["id"], options=[], variants=[{"price": 100, "inventory_quantity": 20}])
+    product = await create_product(
+        client, owner, shop["id"], options=[], variants=[{"price": 100, "inventory_quantity": 20}]
+    )
     variant_id = product["variants"][0]["id"]
     url = f"/api/v1/variants/{variant_id}/inventory"
 

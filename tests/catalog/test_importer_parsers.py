@@ -396,6 +396,8 @@ def test_shopify_csv_2024_header_layout() -> None:
         (b'{"products": []}', "it has no Handle, Title, Variant Price columns"),
         (b"Handle;Title;Variant Price\r\n", "uses ';' or tabs between columns"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not UTF-8 text"),
+        (b"\xff\xfeH\x00a\x00n\x00d\x00l\x00e\x00", "not UTF-8 text"),  # UTF-16
+        (b"Handle,Title,Variant Price\r\na,A\x00,1\r\n", r"not CSV text \(row 2 holds a NUL byte\)"),
     ],
 )
 def test_shopify_csv_rejects_files_it_cannot_read(data: bytes, message: str) -> None:
@@ -583,6 +585,21 @@ def test_shopify_json_fields_and_bad_entries() -> None:
 def test_shopify_json_rejects_files_it_cannot_read(data: bytes, message: str) -> None:
     with pytest.raises(ImportFileError, match=message):
         _parse(parse_shopify_json, data)
+
+
+def test_shopify_json_larger_than_the_peeked_head() -> None:
+    entry = '{"title": "Lamp %d", "body_html": "<p>%s</p>", "variants": [{"price": "%d.50"}]}'
+    body = "Warm\u00a0light. " * 40
+    data = ('{"products": [' + ",".join(entry % (n, body, n) for n in range(1, 301)) + "]}").encode()
+    assert len(data) > 2 * 64 * 1024
+    products = _products(_parse(parse_shopify_json, data))
+    assert [p.row for p in products] == list(range(1, 301))
+    assert (products[-1].handle, products[-1].variants[0].price) == ("lamp-300", 30050)
+    assert products[150].description_html == f"<p>{body}</p>"  # HTML passes through untouched
+
+    padding = '{"note": "%s", "products": []}' % ("x" * 70_000)
+    with pytest.raises(ImportFileError, match='no "products" list or "product" object in its first 64 KB'):
+        _parse(parse_shopify_json, padding.encode())
 
 
 def test_shopify_json_invalid_utf8() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from fastapi import UploadFile
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -213,6 +213,8 @@ class _Batcher:
         self.pending: dict[str, tuple[int, ProductSpec]] = {}
         # Handles seen in this file (a few MB for 50,000 products): a repeat is reported, never merged.
         self.first_row: dict[str, int] = {}
+        self.written = 0
+        self.next_analyze = 1
 
     async def add(self, row: int, spec: ProductSpec) -> None:
         if spec.handle in self.first_row:
@@ -258,6 +260,18 @@ class _Batcher:
         )
         self.report.created += sum(1 for s in saved if s.created)
         self.report.updated += sum(1 for s in saved if not s.created)
+        await self._refresh_planner_statistics()
+
+    async def _refresh_planner_statistics(self) -> None:
+        """Re-ANALYZE as a bulk import grows the tables (PostgreSQL only).
+
+        Without it the planner keeps the statistics of the tables before the import, and the look-ups of
+        later batches turn into sequential scans: a 50,000-row re-import went from 10 s to 110 s.
+        """
+        self.written += 1
+        if self.written == self.next_analyze and self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(text("ANALYZE products, variants"))
+            self.next_analyze *= 4
 
     async def _sku_owners(self, skus: list[str]) -> dict[str, str]:
         if not skus:

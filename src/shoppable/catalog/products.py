@@ -177,11 +177,13 @@ def _plan(
 
 
 async def _apply(session: AsyncSession, plans: list[_Plan]) -> None:
+    # render_nulls keeps every row's key set identical, so a batch is a few multi-row INSERTs instead of
+    # one statement per run of rows that happen to share their None columns.
     inserts = [p.product for p in plans if p.created]
     updates = [p.product for p in plans if not p.created]
     deletes = [vid for p in plans for vid in p.variant_deletes]
     if inserts:
-        await session.execute(insert(Product), inserts)
+        await session.execute(insert(Product).execution_options(render_nulls=True), inserts)
     if updates:
         await session.execute(update(Product), updates)
     if deletes:
@@ -191,10 +193,10 @@ async def _apply(session: AsyncSession, plans: list[_Plan]) -> None:
         await session.execute(update(Variant), variant_updates)
     variant_inserts = [v for p in plans for v in p.variant_inserts]
     if variant_inserts:
-        await session.execute(insert(Variant), variant_inserts)
+        await session.execute(insert(Variant).execution_options(render_nulls=True), variant_inserts)
     movements = [m for p in plans for m in p.movements]
     if movements:
-        await session.execute(insert(InventoryMovement), movements)
+        await session.execute(insert(InventoryMovement).execution_options(render_nulls=True), movements)
     await search.index_products(session, [p.product for p in plans])
 
 

@@ -35,6 +35,7 @@ _UNESCAPED_COMMA = re.compile(r"(?<!\\),")
 _GROUPED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _WHOLE = re.compile(r"^[+-]?\d+$")
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # how surrogateescape decodes bytes that are not UTF-8
+_NOT_TEXT = re.compile("[\x00\udc80-\udcff]")
 
 
 def clean(value: str) -> str:
@@ -197,10 +198,14 @@ def _csv_batches(stream: IO[bytes]) -> Iterator[tuple[int, list[list[str]]]]:
     try:
         while batch := list(itertools.islice(reader, _BATCH)):
             joined = "".join(itertools.chain.from_iterable(batch))
-            if not joined.isascii() and _ESCAPED_BYTE.search(joined):
-                bad = next(i for i, cells in enumerate(batch) if _ESCAPED_BYTE.search("".join(cells)))
+            if "\x00" in joined or (not joined.isascii() and _ESCAPED_BYTE.search(joined)):
+                bad, found = next(
+                    (i, match.group()) for i, cells in enumerate(batch) if (match := _NOT_TEXT.search("".join(cells)))
+                )
                 if bad:
                     yield row, batch[:bad]
+                if found == "\x00":
+                    raise ImportFileError(f"The file is not CSV text (row {row + bad} holds a NUL byte).")
                 raise ImportFileError(
                     f"The file is not UTF-8 text (row {row + bad} has other bytes); export it as 'CSV UTF-8'."
                 )
@@ -257,15 +262,13 @@ def option_values(names: Sequence[str], values: Iterable[str]) -> tuple[str, str
     return first, second, third
 
 
-def assemble_variants(
-    drafts: Sequence[VariantDraft], names: Sequence[str], handle: str, value_label: str, prefixed: bool
-) -> Assembled:
+def assemble_variants(drafts: Sequence[VariantDraft], names: Sequence[str], handle: str, value_label: str) -> Assembled:
     """Decide the product's options from its variants and drop variants that cannot be told apart.
 
     An option exists when some variant has a value for it (named "Option<n>" if its name is blank); a
     variant lacking a value for an existing option, or repeating an earlier combination, is skipped.
-    ``value_label`` names an option value in reasons ("Option{n} Value"); ``prefixed`` starts each
-    reason with the variant's ``ref``, for formats whose ``row`` does not point at the variant itself.
+    ``value_label`` names an option value in reasons ("Option{n} Value"). Reasons start with the
+    variant's ``ref`` when it has one, for formats whose ``row`` does not point at the variant itself.
     """
     active = [i for i in range(3) if any(draft.values[i] for draft in drafts)]
     option_names = [names[i] or f"Option{i + 1}" for i in active]
@@ -284,7 +287,7 @@ def assemble_variants(
             option = option_names[combination.index("")]
             label = value_label.format(n=blank + 1)
             reason = f"{label} is empty but the product has option {option!r}"
-            skipped.append(SkippedRow(draft.row, handle, f"{draft.ref}: {reason}" if prefixed else reason))
+            skipped.append(SkippedRow(draft.row, handle, f"{draft.ref}: {reason}" if draft.ref else reason))
             continue
         earlier = seen.get(combination)
         if earlier is not None:
@@ -293,7 +296,7 @@ def assemble_variants(
                 reason = f"duplicate option combination {described} (same as {_ref(earlier)})"
             else:
                 reason = f"duplicate variant: the product has no options and already has one ({_ref(earlier)})"
-            skipped.append(SkippedRow(draft.row, handle, f"{draft.ref}: {reason}" if prefixed else reason))
+            skipped.append(SkippedRow(draft.row, handle, f"{draft.ref}: {reason}" if draft.ref else reason))
             continue
         seen[combination] = draft
         variants.append(

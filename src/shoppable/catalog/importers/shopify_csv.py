@@ -42,7 +42,7 @@ _REQUIRED = (
 
 @dataclass(frozen=True, slots=True)
 class _Columns:
-    """Cell index of each column; a column the file lacks points at the always-blank cell after the last."""
+    """Cell index of each product column; a column the file lacks points at the always-blank last cell."""
 
     handle: int
     title: int
@@ -54,19 +54,8 @@ class _Columns:
     published: int
     status: int
     option_names: tuple[int, int, int]
-    option_values: tuple[int, int, int]
-    sku: int
-    grams: int
-    weight: int
-    weight_unit: int
-    quantity: int
-    price: int
-    compare_at: int
-    image_src: int
-    image_position: int
-    image_alt: int
-    variant_image: int
-    variant_cells: Callable[[list[str]], tuple[str, ...]]  # the cells _product reads on every row
+    # The variant and image cells _product reads on every row, fetched in one call.
+    variant_cells: Callable[[list[str]], tuple[str, ...]]
 
 
 def parse_shopify_csv(stream: IO[bytes], currency: str) -> Iterator[ImportItem]:
@@ -118,18 +107,6 @@ def _columns(index: dict[str, int], width: int) -> _Columns:
         position = find_column(index, *names)
         return width if position is None else position
 
-    variant_cells = itemgetter(
-        *(col("image src", "product image url"), col("image position"), col("image alt text")),
-        *(col("option1 value"), col("option2 value"), col("option3 value")),
-        *(
-            col("variant sku", "sku"),
-            col("variant price", "price"),
-            col("variant compare at price", "compare-at price"),
-        ),
-        *(col("variant inventory qty", "inventory quantity"), col("variant grams", "weight value (grams)")),
-        *(col("variant weight"), col("variant weight unit", "weight unit for display")),
-        col("variant image", "variant image url"),
-    )
     return _Columns(
         handle=col("handle", "url handle"),
         title=col("title"),
@@ -141,19 +118,22 @@ def _columns(index: dict[str, int], width: int) -> _Columns:
         published=col("published", "published on online store"),
         status=col("status"),
         option_names=(col("option1 name"), col("option2 name"), col("option3 name")),
-        option_values=(col("option1 value"), col("option2 value"), col("option3 value")),
-        sku=col("variant sku", "sku"),
-        grams=col("variant grams", "weight value (grams)"),
-        weight=col("variant weight"),
-        weight_unit=col("variant weight unit", "weight unit for display"),
-        quantity=col("variant inventory qty", "inventory quantity"),
-        price=col("variant price", "price"),
-        compare_at=col("variant compare at price", "compare-at price"),
-        image_src=col("image src", "product image url"),
-        image_position=col("image position"),
-        image_alt=col("image alt text"),
-        variant_image=col("variant image", "variant image url"),
-        variant_cells=variant_cells,
+        variant_cells=itemgetter(
+            col("image src", "product image url"),
+            col("image position"),
+            col("image alt text"),
+            col("option1 value"),
+            col("option2 value"),
+            col("option3 value"),
+            col("variant sku", "sku"),
+            col("variant price", "price"),
+            col("variant compare at price", "compare-at price"),
+            col("variant inventory qty", "inventory quantity"),
+            col("variant grams", "weight value (grams)"),
+            col("variant weight"),
+            col("variant weight unit", "weight unit for display"),
+            col("variant image", "variant image url"),
+        ),
     )
 
 
@@ -187,9 +167,8 @@ def _product(group: list[tuple[int, list[str]]], cols: _Columns, currency: str) 
     variant_rows = 0
     variant_cells = cols.variant_cells
     for order, (row, cells) in enumerate(group):
-        src, position, alt, v1, v2, v3, sku, price, compare_at, quantity, grams, weight, unit, image = variant_cells(
-            cells
-        )
+        fields = variant_cells(cells)
+        src, position, alt, v1, v2, v3, sku, price, compare_at, quantity, grams, weight, unit, image = fields
         if src and (src := clean(src)):
             images.append((_position(position), order, src, clean(alt)))
         v1, v2, v3, sku = v1.strip(), v2.strip(), v3.strip(), sku.strip()
@@ -221,7 +200,7 @@ def _product(group: list[tuple[int, list[str]]], cols: _Columns, currency: str) 
         except ValueError as exc:
             skipped.append(SkippedRow(row, handle, str(exc)))
 
-    assembled = assemble_variants(drafts, names, handle, "Option{n} Value", prefixed=False)
+    assembled = assemble_variants(drafts, names, handle, "Option{n} Value")
     if assembled.error:
         yield SkippedRow(first_row, handle, assembled.error)
         return

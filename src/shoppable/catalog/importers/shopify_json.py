@@ -162,7 +162,7 @@ def _product(row: int, entry: object, currency: str) -> Iterator[ImportItem]:
         except ValueError as exc:
             skipped.append(SkippedRow(row, handle, f"{ref}: {exc}"))
 
-    assembled = assemble_variants(drafts, names, handle, "option{n}", prefixed=True)
+    assembled = assemble_variants(drafts, names, handle, "option{n}")
     if assembled.error:
         yield SkippedRow(row, handle, assembled.error)
         return
@@ -184,7 +184,7 @@ def _product(row: int, entry: object, currency: str) -> Iterator[ImportItem]:
         row=row,
         handle=handle,
         title=title,
-        description_html=_text(entry.get("body_html")),
+        description_html=body.strip() if isinstance(body := entry.get("body_html"), str) else "",
         vendor=_text(entry.get("vendor")) or None,
         category=_text(entry.get("product_type")) or None,
         tags=split_list(tag_text),
