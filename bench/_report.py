@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import re
@@ -34,10 +35,8 @@ def machine() -> str:
     except (OSError, ValueError, IndexError):
         pass
     postgres = ""
-    try:
+    with contextlib.suppress(OSError):
         postgres = subprocess.run(["psql", "--version"], capture_output=True, text=True, check=False).stdout.strip()
-    except OSError:
-        pass
     return (
         f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; "
         f"Python {platform.python_version()}; {postgres or 'no psql'}"

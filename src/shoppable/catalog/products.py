@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.catalog import search
@@ -176,27 +176,34 @@ def _plan(
     return plan
 
 
+async def _insert(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    # Core executemany: one multi-row INSERT per 1,000 rows, without the ORM's per-row bookkeeping.
+    if rows:
+        await session.execute(insert(table), rows)
+
+
+async def _update_by_id(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    columns = [name for name in rows[0] if name != "id"]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values({name: bindparam(f"b_{name}") for name in columns})
+    )
+    await session.execute(statement, [{f"b_{key}": value for key, value in row.items()} for row in rows])
+
+
 async def _apply(session: AsyncSession, plans: list[_Plan]) -> None:
-    # render_nulls keeps every row's key set identical, so a batch is a few multi-row INSERTs instead of
-    # one statement per run of rows that happen to share their None columns.
-    inserts = [p.product for p in plans if p.created]
-    updates = [p.product for p in plans if not p.created]
+    products, variants, movements = (cast(Table, m.__table__) for m in (Product, Variant, InventoryMovement))
+    await _insert(session, products, [p.product for p in plans if p.created])
+    await _update_by_id(session, products, [p.product for p in plans if not p.created])
     deletes = [vid for p in plans for vid in p.variant_deletes]
-    if inserts:
-        await session.execute(insert(Product).execution_options(render_nulls=True), inserts)
-    if updates:
-        await session.execute(update(Product), updates)
     if deletes:
-        await session.execute(delete(Variant).where(Variant.id.in_(deletes)))
-    variant_updates = [v for p in plans for v in p.variant_updates]
-    if variant_updates:
-        await session.execute(update(Variant), variant_updates)
-    variant_inserts = [v for p in plans for v in p.variant_inserts]
-    if variant_inserts:
-        await session.execute(insert(Variant).execution_options(render_nulls=True), variant_inserts)
-    movements = [m for p in plans for m in p.movements]
-    if movements:
-        await session.execute(insert(InventoryMovement).execution_options(render_nulls=True), movements)
+        await session.execute(delete(variants).where(variants.c.id.in_(deletes)))
+    await _update_by_id(session, variants, [v for p in plans for v in p.variant_updates])
+    await _insert(session, variants, [v for p in plans for v in p.variant_inserts])
+    await _insert(session, movements, [m for p in plans for m in p.movements])
     await search.index_products(session, [p.product for p in plans])
 
 

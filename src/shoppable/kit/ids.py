@@ -6,15 +6,21 @@ import base64
 import os
 import time
 
-# base64's RFC 4648 alphabet is not in ASCII order; mapped onto Crockford's (which is) the text of an id
-# sorts like its bytes: by creation time first.
-_TO_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+# Crockford's alphabet is in ASCII order, so the text of an id sorts like its bytes: by creation time first.
 _FROM_CROCKFORD = str.maketrans("0123456789ABCDEFGHJKMNPQRSTVWXYZ", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 
 
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# Every 10-bit value as its two characters: an id is 13 table look-ups (base64.b32encode is pure Python
+# and was the single largest cost of a 50,000-row import).
+_PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]
+
+
 def encode(raw: bytes) -> str:
-    """16 bytes as 26 Crockford base32 characters, order-preserving."""
-    return base64.b32encode(raw).decode()[:26].translate(_TO_CROCKFORD)
+    """16 bytes as 26 Crockford base32 characters, order-preserving (the same text as RFC 4648 base32)."""
+    value = int.from_bytes(raw, "big") << 2  # 128 bits padded to 130 = 26 characters of 5 bits
+    pairs = _PAIRS
+    return "".join([pairs[(value >> shift) & 1023] for shift in range(120, -1, -10)])
 
 
 def created_millis(identifier: str) -> int:
