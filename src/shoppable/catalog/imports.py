@@ -11,7 +11,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -338,11 +338,33 @@ async def import_file(
     for record, variants in awaiting.values():
         if id(record) not in seen:
             seen.add(id(record))
-            await _add_record(batcher, report, record, tuple(variants))
+            await _add_record(batcher, report, *_with_variations(record, variants))
     await batcher.flush()
     report.rows_total = max(0, last_row - 1) if fmt.endswith("_csv") else last_row
     report.skipped.sort(key=lambda s: s["row"])
     return report
+
+
+def _with_variations(
+    record: ProductRecord, variations: list[VariantSpec]
+) -> tuple[ProductRecord, tuple[VariantSpec, ...]]:
+    """A WooCommerce variable product with its variations as variants.
+
+    A variation that leaves an attribute blank sells for "any" value of it. Options that not every
+    variation names are dropped (a V-neck sold in three colours, "any size", has one option: Colour),
+    and each option keeps only the values its variations use.
+    """
+    names = [name for name, _ in record.options if all(name in v.options for v in variations)]
+    options = tuple(
+        (name, tuple(value for value in values if any(v.options[name] == value for v in variations)) or
+         tuple(dict.fromkeys(v.options[name] for v in variations)))
+        for name, values in record.options
+        if name in names
+    )
+    variants = tuple(
+        replace(v, options={name: v.options[name] for name in names}) for v in variations
+    )
+    return replace(record, options=options), variants
 
 
 def _last_row(item: ImportItem) -> int:

@@ -29,9 +29,9 @@ class VariantRecord:
 class ProductRecord:
     """One product as the file describes it.
 
-    ``row`` is the 1-based line number of the product's first row in the file (the header is row 1), or the
-    1-based position of the product in a JSON list. For WooCommerce ``variable`` products ``variants`` is empty
-    and ``key`` / ``alt_keys`` name the product so later VariationRecords can point at it.
+    ``row`` is the CSV record number of the product's first row (the header is row 1), or the 1-based
+    position of the product in a JSON list. For WooCommerce ``variable`` products ``variants`` is empty
+    and ``keys`` ("id:44", the SKU) name the product so VariationRecords can point at it.
     """
 
     row: int
