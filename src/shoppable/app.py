@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     settings = settings or get_settings()
     settings.check_production_ready()
     owns_database = database is None
-    db = database or Database(settings.database_url, echo=settings.sql_echo)
+    db = database or Database(settings.database_url, echo=settings.sql_echo, pool_size=settings.db_pool_size)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -42,6 +42,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development)")] = False,
+    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log every request")] = True,
 ) -> None:
     """Serve the API (and pages) with uvicorn."""
     import uvicorn
@@ -55,6 +56,7 @@ def serve(
         reload=reload,
         log_level="info",
         proxy_headers=True,
+        access_log=access_log,
     )
 
 
@@ -90,7 +92,7 @@ def demo(
     base = f"http://{host}:{port}"
     console.print(f"Shop: {base}/   API docs: {base}/docs   Search: {base}/api/v1/products?q=lamp")
     if serve_after:
-        serve(host=host, port=port, workers=1, reload=False)
+        serve(host=host, port=port, workers=1, reload=False, access_log=True)
 
 
 @app.command("import")

@@ -145,14 +145,17 @@ async def test_woocommerce_and_shopify_json_imports(
             assert len(products) == 16
             hoodie = by_handle["woo-hoodie"]
             assert hoodie["options"] == [
-                {"name": "Color", "values": ["Blue", "Green", "Red"]}, {"name": "Logo", "values": ["Yes", "No"]},
+                {"name": "Color", "values": ["Blue", "Green", "Red"]},
+                {"name": "Logo", "values": ["Yes", "No"]},
             ]
             assert len(hoodie["variants"]) == 4
             # The V-neck's variations leave Size blank ("any size"): Colour is its only option.
             vneck = by_handle["woo-vneck-tee"]
             assert vneck["options"] == [{"name": "Color", "values": ["Blue", "Green", "Red"]}]
             assert sorted((v["options"]["Color"], v["price"]) for v in vneck["variants"]) == [
-                ("Blue", 1500), ("Green", 2000), ("Red", 2000),
+                ("Blue", 1500),
+                ("Green", 2000),
+                ("Red", 2000),
             ]
             assert [s["row"] for s in report["skipped"]] == [24, 25]  # grouped and external products
         else:

@@ -356,14 +356,15 @@ def _with_variations(
     """
     names = [name for name, _ in record.options if all(name in v.options for v in variations)]
     options = tuple(
-        (name, tuple(value for value in values if any(v.options[name] == value for v in variations)) or
-         tuple(dict.fromkeys(v.options[name] for v in variations)))
+        (
+            name,
+            tuple(value for value in values if any(v.options[name] == value for v in variations))
+            or tuple(dict.fromkeys(v.options[name] for v in variations)),
+        )
         for name, values in record.options
         if name in names
     )
-    variants = tuple(
-        replace(v, options={name: v.options[name] for name in names}) for v in variations
-    )
+    variants = tuple(replace(v, options={name: v.options[name] for name in names}) for v in variations)
     return replace(record, options=options), variants
 
 

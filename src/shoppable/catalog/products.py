@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Row, Table, bindparam, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.catalog import search
 from shoppable.catalog.models import InventoryMovement, Product, Variant
 from shoppable.catalog.rules import ProductSpec, VariantSpec, price_floor, slugify, variant_title
 from shoppable.kit.clock import utcnow
+from shoppable.kit.db import core_execute
 from shoppable.kit.errors import ShoppableError, not_found
 from shoppable.kit.ids import new_id
 
@@ -43,8 +45,8 @@ async def products_by_handle(session: AsyncSession, shop_id: str, handles: Itera
     handles = list(handles)
     if not handles:
         return {}
-    rows = await session.execute(
-        select(*PRODUCT_COLUMNS).where(Product.shop_id == shop_id, Product.handle.in_(handles))
+    rows = await core_execute(
+        session, select(*PRODUCT_COLUMNS).where(Product.shop_id == shop_id, Product.handle.in_(handles))
     )
     return {row.handle: row for row in rows}
 
@@ -54,8 +56,9 @@ async def variants_of(session: AsyncSession, product_ids: Iterable[str]) -> dict
     grouped: dict[str, list[Row[Any]]] = {pid: [] for pid in ids}
     if not ids:
         return grouped
-    rows = await session.execute(
-        select(*VARIANT_COLUMNS).where(Variant.product_id.in_(ids)).order_by(Variant.product_id, Variant.position)
+    rows = await core_execute(
+        session,
+        select(*VARIANT_COLUMNS).where(Variant.product_id.in_(ids)).order_by(Variant.product_id, Variant.position),
     )
     for row in rows:
         grouped[row.product_id].append(row)
@@ -179,7 +182,7 @@ def _plan(
 async def _insert(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
     # Core executemany: one multi-row INSERT per 1,000 rows, without the ORM's per-row bookkeeping.
     if rows:
-        await session.execute(insert(table), rows)
+        await core_execute(session, insert(table), rows)
 
 
 async def _update_by_id(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -187,11 +190,9 @@ async def _update_by_id(session: AsyncSession, table: Table, rows: list[dict[str
         return
     columns = [name for name in rows[0] if name != "id"]
     statement = (
-        update(table)
-        .where(table.c.id == bindparam("b_id"))
-        .values({name: bindparam(f"b_{name}") for name in columns})
+        update(table).where(table.c.id == bindparam("b_id")).values({name: bindparam(f"b_{name}") for name in columns})
     )
-    await session.execute(statement, [{f"b_{key}": value for key, value in row.items()} for row in rows])
+    await core_execute(session, statement, [{f"b_{key}": value for key, value in row.items()} for row in rows])
 
 
 async def _apply(session: AsyncSession, plans: list[_Plan]) -> None:
@@ -259,6 +260,32 @@ async def free_handle(session: AsyncSession, shop_id: str, title: str) -> str:
     return f"{base}-{suffix}"
 
 
+# Written as text with typed result columns: its cache key is the string, where the equivalent select()
+# spent more time building its cache key on every call than the database spent answering.
+_WITH_VARIANTS = text(
+    "SELECT "
+    + ", ".join(f"products.{c.name}" for c in PRODUCT_COLUMNS)
+    + ", "
+    + ", ".join(f"variants.{c.name} AS variant_{c.name}" for c in VARIANT_COLUMNS)
+    + " FROM products LEFT OUTER JOIN variants ON variants.product_id = products.id"
+    " WHERE products.id = :product_id ORDER BY variants.position"
+).columns(*PRODUCT_COLUMNS, *(c.label(f"variant_{c.name}") for c in VARIANT_COLUMNS))
+_VARIANT_FIELDS = [(c.name, f"variant_{c.name}") for c in VARIANT_COLUMNS]
+
+
+async def product_with_variants(session: AsyncSession, product_id: str) -> dict[str, Any] | None:
+    """The serialized product, read in one statement (the hottest read: one round trip, no transaction)."""
+    rows = (await core_execute(session, _WITH_VARIANTS, {"product_id": product_id})).all()
+    if not rows:
+        return None
+    variants = [
+        SimpleNamespace(**{name: row._mapping[label] for name, label in _VARIANT_FIELDS})
+        for row in rows
+        if row.variant_id is not None
+    ]
+    return serialize_product(rows[0], variants)
+
+
 async def product_row(session: AsyncSession, product_id: str) -> Row[Any]:
     row = (await session.execute(select(*PRODUCT_COLUMNS).where(Product.id == product_id))).first()
     if row is None:
@@ -272,7 +299,7 @@ async def archive_product(session: AsyncSession, product_id: str) -> None:
     )
 
 
-def serialize_product(row: Row[Any], variants: list[Row[Any]]) -> dict[str, Any]:
+def serialize_product(row: Any, variants: Sequence[Any]) -> dict[str, Any]:
     """The public product shape (shared/API.md), built straight from rows for the hot read path."""
     return {
         "id": row.id,
@@ -292,7 +319,7 @@ def serialize_product(row: Row[Any], variants: list[Row[Any]]) -> dict[str, Any]
     }
 
 
-def serialize_variant(v: Row[Any]) -> dict[str, Any]:
+def serialize_variant(v: Any) -> dict[str, Any]:
     return {
         "id": v.id,
         "sku": v.sku,

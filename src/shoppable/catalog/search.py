@@ -81,10 +81,11 @@ async def index_products(session: AsyncSession, products: Sequence[dict[str, Any
     )
 
 
-def match_clause(session: AsyncSession, query: str) -> tuple[str, str, dict[str, Any]] | None:
-    """SQL pieces to filter and rank products by ``query``: (where, rank expression, params).
+def matches(session: AsyncSession, query: str) -> tuple[str, dict[str, Any]] | None:
+    """A subquery of ``(product_id, rank)`` for the products matching ``query``, with its parameters.
 
-    Returns None when the query has no searchable words. Rank sorts ascending (best first).
+    Lower rank is better. Returns None when the query has no searchable words. Joined once, so a search
+    costs one index look-up rather than one per candidate product.
     """
     words = _WORD.findall(query)
     if not words:
@@ -92,17 +93,15 @@ def match_clause(session: AsyncSession, query: str) -> tuple[str, str, dict[str,
     if _is_sqlite(session):
         # Quote every word so FTS5 never parses user input as query syntax; the last may be a prefix.
         terms = [f'"{w}"' for w in words[:-1]] + [f'"{words[-1]}"*']
-        where = "products.id IN (SELECT product_id FROM product_search WHERE product_search MATCH :fts_query)"
-        rank = (
-            "(SELECT bm25(product_search, 0.0, 10.0, 4.0, 2.0, 1.0) FROM product_search "
-            "WHERE product_search MATCH :fts_query AND product_search.product_id = products.id)"
+        subquery = (
+            "SELECT product_id, bm25(product_search, 0.0, 10.0, 4.0, 2.0, 1.0) AS rank "
+            "FROM product_search WHERE product_search MATCH :fts_query"
         )
-        return where, rank, {"fts_query": " ".join(terms)}
+        return subquery, {"fts_query": " ".join(terms)}
     # Words are \w+ only, so they cannot carry tsquery operators; the last one matches as a prefix.
     tsquery = " & ".join([*words[:-1], f"{words[-1]}:*"])
-    where = "products.id IN (SELECT product_id FROM product_search WHERE document @@ to_tsquery('english', :fts_query))"
-    rank = (
-        "-(SELECT ts_rank_cd(document, to_tsquery('english', :fts_query)) FROM product_search "
-        "WHERE product_search.product_id = products.id)"
+    subquery = (
+        "SELECT product_id, -ts_rank_cd(document, query) AS rank "
+        "FROM product_search, to_tsquery('english', :fts_query) AS query WHERE document @@ query"
     )
-    return where, rank, {"fts_query": tsquery}
+    return subquery, {"fts_query": tsquery}

@@ -13,9 +13,8 @@ from shoppable.catalog.products import (
     PRODUCT_COLUMNS,
     archive_product,
     free_handle,
-    product_row,
+    product_with_variants,
     save_products,
-    serialize_product,
     serialize_products,
     serialize_variant,
     variants_of,
@@ -25,6 +24,7 @@ from shoppable.catalog.schemas import InventoryChange, ProductCreate, ProductUpd
 from shoppable.catalog.shops import can_act_for, get_shop, require_shop
 from shoppable.identity.rules import Principal
 from shoppable.kit.clock import utcnow
+from shoppable.kit.db import core_execute
 from shoppable.kit.errors import ShoppableError, not_found
 from shoppable.kit.ids import new_id
 from shoppable.kit.pagination import decode_cursor, encode_cursor
@@ -209,16 +209,20 @@ async def delete_product(session: AsyncSession, principal: Principal, product_id
 
 
 async def read_product(session: AsyncSession, product_id: str) -> dict[str, Any]:
-    row = await product_row(session, product_id)
-    return serialize_product(row, (await variants_of(session, [row.id]))[row.id])
+    product = await product_with_variants(session, product_id)
+    if product is None:
+        raise not_found("Product")
+    return product
 
 
 async def view_product(session: AsyncSession, principal: Principal | None, product_id: str) -> dict[str, Any]:
     """A product as the caller may see it: active ones for everyone, any status for its own shop."""
-    row = (await session.execute(select(*PRODUCT_COLUMNS).where(Product.id == product_id))).first()
-    if row is None or (row.status != "active" and not await can_act_for(session, principal, row.shop_id)):
+    product = await product_with_variants(session, product_id)
+    if product is None or (
+        product["status"] != "active" and not await can_act_for(session, principal, product["shop_id"])
+    ):
         raise not_found("Product")
-    return serialize_product(row, (await variants_of(session, [row.id]))[row.id])
+    return product
 
 
 _KEYSET: dict[str, tuple[str, ...]] = {
@@ -261,15 +265,16 @@ async def search_products(
     if max_price is not None:
         where.append("products.price_min <= :max_price")
         params["max_price"] = max_price
-    match = search.match_clause(session, q) if q and q.strip() else None
+    match = search.matches(session, q) if q and q.strip() else None
     if q and q.strip() and match is None:
         return [], None
     sort = sort or ("relevance" if match else "newest")
     if sort == "relevance" and match is None:
         sort = "newest"
+    source = "products"
     if match is not None:
-        where.append(match[0])
-        params |= match[2]
+        source = f"products JOIN ({match[0]}) AS hits ON hits.product_id = products.id"
+        params |= match[1]
     columns = ", ".join(f"products.{c.name}" for c in PRODUCT_COLUMNS)
     if sort == "relevance":
         assert match is not None
@@ -278,10 +283,10 @@ async def search_products(
             raise ShoppableError("invalid_cursor", 400, "The cursor is not one this API gave out.")
         params["offset"] = offset
         sql = (
-            f"SELECT {columns} FROM products WHERE {' AND '.join(where)} "
-            f"ORDER BY {match[1]} ASC, products.id ASC LIMIT :limit OFFSET :offset"
+            f"SELECT {columns} FROM {source} WHERE {' AND '.join(where)} "
+            "ORDER BY hits.rank ASC, products.id ASC LIMIT :limit OFFSET :offset"
         )
-        rows = list(await session.execute(text(sql).columns(*PRODUCT_COLUMNS), params))
+        rows = list(await core_execute(session, text(sql).columns(*PRODUCT_COLUMNS), params))
         next_cursor = encode_cursor([offset + limit]) if len(rows) > limit else None
         return await serialize_products(session, rows[:limit]), next_cursor
     column, direction = _KEYSET[sort]
@@ -298,8 +303,8 @@ async def search_products(
             params["after_value"] = after[0]
         params["after_id"] = str(after[1])
     order = f"products.{column} {direction.upper()}" + ("" if column == "id" else f", products.id {direction.upper()}")
-    sql = f"SELECT {columns} FROM products WHERE {' AND '.join(where)} ORDER BY {order} LIMIT :limit"
-    rows = list(await session.execute(text(sql).columns(*PRODUCT_COLUMNS), params))
+    sql = f"SELECT {columns} FROM {source} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT :limit"
+    rows = list(await core_execute(session, text(sql).columns(*PRODUCT_COLUMNS), params))
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
