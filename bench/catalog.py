@@ -151,6 +151,36 @@ def run_engine(engine: str, args: argparse.Namespace, workdir: Path) -> list[str
     return rows
 
 
+def baseline(args: argparse.Namespace, workdir: Path) -> str:
+    """Bare FastAPI under uvicorn on the same machine in the same run: the ceiling any route here can reach."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "uvicorn"), "_bare_app:app", "--port", str(port), "--no-access-log",
+         "--log-level", "warning"],
+        cwd=ROOT / "bench", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/api/v1/products/x", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        paths = workdir / "bare.txt"
+        paths.write_text("/api/v1/products/prod_x\n")
+        result = wrk(base, paths, args.seconds, args.connections, workdir)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+    row = (
+        f"| none | bare FastAPI route, fixed body (ceiling) | {result['rate']:,.0f} | {result['p50']:.1f} ms | "
+        f"{result['p99']:.1f} ms | {result['errors']} |"
+    )
+    print(row, flush=True)
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--engines", default="postgresql,sqlite")
@@ -172,6 +202,7 @@ def main() -> None:
         "| engine | request | req/s | p50 | p99 | non-2xx |",
         "|---|---|---|---|---|---|",
     ]
+    lines.append(baseline(args, workdir))
     for engine in args.engines.split(","):
         lines += run_engine(engine, args, workdir)
     write_section("catalog", "\n".join(lines))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -15,6 +16,7 @@ from shoppable.config import Settings, get_settings
 from shoppable.identity import api as identity_api
 from shoppable.kit.db import Database
 from shoppable.kit.http import FastJSONResponse, RequestIdMiddleware, install_error_handlers
+from shoppable.web import pages
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -46,6 +48,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(identity_api.router)
     app.include_router(account.router)
     app.include_router(catalog_api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")
 
     media = settings.var_dir / "media"
     media.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""Server-rendered pages: the shop front (browse and search), product pages."""

@@ -1,0 +1,73 @@
+"""Shop pages: the catalog with search and filters, and a product page. They read through catalog.service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from shoppable.catalog import service
+from shoppable.kit.deps import DbSession
+from shoppable.kit.errors import ShoppableError
+from shoppable.kit.money import Money
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def _price(amount: int, currency: str) -> str:
+    return Money(amount, currency).format()
+
+
+templates.env.filters["price"] = lambda variant: _price(variant["price"], variant["currency"])
+templates.env.globals["money"] = _price
+
+
+def _price_range(product: dict[str, Any]) -> str:
+    prices = sorted(v["price"] for v in product["variants"])
+    currency = product["variants"][0]["currency"]
+    if prices[0] == prices[-1]:
+        return _price(prices[0], currency)
+    return f"{_price(prices[0], currency)} – {_price(prices[-1], currency)}"
+
+
+templates.env.filters["price_range"] = _price_range
+
+
+@router.get("/", response_class=HTMLResponse)
+async def catalog_page(
+    request: Request,
+    session: DbSession,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: service.Sort | None = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> HTMLResponse:
+    try:
+        items, next_cursor = await service.search_products(
+            session,
+            q=q,
+            shop_id=None,
+            category=None,
+            min_price=None,
+            max_price=None,
+            sort=sort,
+            limit=24,
+            cursor=cursor,
+        )
+    except ShoppableError:
+        items, next_cursor = [], None
+    return templates.TemplateResponse(
+        request, "catalog.html", {"products": items, "q": q or "", "sort": sort or "", "next_cursor": next_cursor}
+    )
+
+
+@router.get("/products/{product_id}", response_class=HTMLResponse)
+async def product_page(request: Request, product_id: str, session: DbSession) -> HTMLResponse:
+    try:
+        product = await service.view_product(session, None, product_id)
+    except ShoppableError as error:
+        return templates.TemplateResponse(request, "not_found.html", {"detail": error.detail}, status_code=error.status)
+    return templates.TemplateResponse(request, "product.html", {"product": product})
