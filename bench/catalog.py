@@ -155,9 +155,18 @@ def baseline(args: argparse.Namespace, workdir: Path) -> str:
     """Bare FastAPI under uvicorn on the same machine in the same run: the ceiling any route here can reach."""
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "uvicorn"), "_bare_app:app", "--port", str(port), "--no-access-log",
-         "--log-level", "warning"],
-        cwd=ROOT / "bench", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(Path(sys.executable).parent / "uvicorn"),
+            "_bare_app:app",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT / "bench",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         base = f"http://127.0.0.1:{port}"
