@@ -7,6 +7,7 @@ products by handle and SKU instead of creating them twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
@@ -45,6 +46,7 @@ from shoppable.kit.ids import new_id
 log = logging.getLogger("shoppable.imports")
 
 BATCH_SIZE = 500
+YIELD_EVERY = 50
 Parser = Callable[[IO[bytes], str], Iterator[ImportItem]]
 PARSERS: dict[str, Parser] = {
     "shopify_csv": parse_shopify_csv,
@@ -215,6 +217,7 @@ class _Batcher:
         self.first_row: dict[str, int] = {}
         self.written = 0
         self.next_analyze = 1
+        self.in_flight: asyncio.Task[None] | None = None
 
     async def add(self, row: int, spec: ProductSpec) -> None:
         if spec.handle in self.first_row:
@@ -227,12 +230,36 @@ class _Batcher:
         self.first_row[spec.handle] = row
         self.pending[spec.handle] = (row, spec)
         if len(self.pending) >= BATCH_SIZE:
-            await self.flush()
+            await self.dispatch()
+
+    async def dispatch(self) -> None:
+        """Start writing the pending batch and return; the caller parses the next batch meanwhile.
+
+        The database works in another thread (aiosqlite) or process (PostgreSQL) while this one parses, so an
+        import uses both cores. One batch is in flight at a time, so each sees the writes of the one before.
+        """
+        await self.wait()
+        if self.pending:
+            batch, self.pending = list(self.pending.values()), {}
+            self.in_flight = asyncio.get_running_loop().create_task(self._write(batch))
+
+    async def wait(self) -> None:
+        if self.in_flight is not None:
+            task, self.in_flight = self.in_flight, None
+            await task
 
     async def flush(self) -> None:
-        if not self.pending:
-            return
-        batch, self.pending = list(self.pending.values()), {}
+        await self.dispatch()
+        await self.wait()
+
+    async def abandon(self) -> None:
+        """After a failure: let the batch in flight finish with the session before the caller rolls back."""
+        if self.in_flight is not None:
+            task, self.in_flight = self.in_flight, None
+            with contextlib.suppress(Exception):
+                await task
+
+    async def _write(self, batch: list[tuple[int, ProductSpec]]) -> None:
         owners = await self._sku_owners([v.sku for _, s in batch for v in s.variants if v.sku])
         claimed: dict[str, str] = {}
         accepted = []
@@ -305,41 +332,47 @@ async def import_file(
     awaiting: dict[str, tuple[ProductRecord, list[VariantSpec]]] = {}
     orphans: list[VariationRecord] = []
     last_row = 0
-    with path.open("rb") as stream:
-        for item in parser(stream, shop.currency):
-            last_row = max(last_row, _last_row(item))
-            if on_progress is not None:
-                on_progress(stream.tell())
-            if isinstance(item, SkippedRow):
-                report.skip(item.row, item.handle, item.reason)
-            elif isinstance(item, VariationRecord):
-                parent = awaiting.get(item.parent_key)
-                if parent is None:
-                    orphans.append(item)
+    try:
+        with path.open("rb") as stream:
+            for count, item in enumerate(parser(stream, shop.currency)):
+                if count % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # let the batch being written send its next statement
+                last_row = max(last_row, _last_row(item))
+                if on_progress is not None:
+                    on_progress(stream.tell())
+                if isinstance(item, SkippedRow):
+                    report.skip(item.row, item.handle, item.reason)
+                elif isinstance(item, VariationRecord):
+                    parent = awaiting.get(item.parent_key)
+                    if parent is None:
+                        orphans.append(item)
+                    else:
+                        parent[1].append(_variant_spec(item.variant))
+                elif item.awaits_variations:
+                    entry: tuple[ProductRecord, list[VariantSpec]] = (item, [])
+                    for key in item.keys:
+                        awaiting[key] = entry
                 else:
-                    parent[1].append(_variant_spec(item.variant))
-            elif item.awaits_variations:
-                entry: tuple[ProductRecord, list[VariantSpec]] = (item, [])
-                for key in item.keys:
-                    awaiting[key] = entry
+                    await _add_record(batcher, report, item, tuple(_variant_spec(v) for v in item.variants))
+        for orphan in orphans:
+            parent = awaiting.get(orphan.parent_key)
+            if parent is None:
+                report.skip(
+                    orphan.row,
+                    None,
+                    f"variation of {orphan.parent_key!r}, which is not a variable product in this file",
+                )
             else:
-                await _add_record(batcher, report, item, tuple(_variant_spec(v) for v in item.variants))
-    for orphan in orphans:
-        parent = awaiting.get(orphan.parent_key)
-        if parent is None:
-            report.skip(
-                orphan.row,
-                None,
-                f"variation of {orphan.parent_key!r}, which is not a variable product in this file",
-            )
-        else:
-            parent[1].append(_variant_spec(orphan.variant))
-    seen: set[int] = set()
-    for record, variants in awaiting.values():
-        if id(record) not in seen:
-            seen.add(id(record))
-            await _add_record(batcher, report, *_with_variations(record, variants))
-    await batcher.flush()
+                parent[1].append(_variant_spec(orphan.variant))
+        seen: set[int] = set()
+        for record, variants in awaiting.values():
+            if id(record) not in seen:
+                seen.add(id(record))
+                await _add_record(batcher, report, *_with_variations(record, variants))
+        await batcher.flush()
+    except BaseException:
+        await batcher.abandon()
+        raise
     report.rows_total = max(0, last_row - 1) if fmt.endswith("_csv") else last_row
     report.skipped.sort(key=lambda s: s["row"])
     return report

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Executable, MetaData, String, event
 from sqlalchemy.engine import Connection, CursorResult, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -58,20 +59,25 @@ def _prepare_sqlite_file(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def create_engine(url: str, *, echo: bool = False, pooled: bool = True, pool_size: int = 40) -> AsyncEngine:
     """An async engine; on SQLite, WAL mode and write transactions that take the write lock up front.
 
     ``pooled=False`` opens a connection per session: for callers that run each request on a new event loop.
     """
     pool: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
+    json_codec = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
     if not is_sqlite(url):
         if pooled:
             # Overflow connections are closed on return, and opening one costs several milliseconds: size the
             # pool for the expected concurrency (SHOPPABLE_DB_POOL_SIZE) and keep overflow for bursts only.
             pool = {"pool_size": pool_size, "max_overflow": 10, "pool_recycle": 3600}
-        return create_async_engine(url, echo=echo, **pool)
+        return create_async_engine(url, echo=echo, **json_codec, **pool)
     _prepare_sqlite_file(url)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **pool)
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **json_codec, **pool)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
