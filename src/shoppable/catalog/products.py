@@ -8,14 +8,14 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, insert, select, text, update
+from sqlalchemy import Row, Table, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.catalog import search
 from shoppable.catalog.models import InventoryMovement, Product, Variant
 from shoppable.catalog.rules import ProductSpec, VariantSpec, price_floor, slugify, variant_title
 from shoppable.kit.clock import utcnow
-from shoppable.kit.db import core_execute
+from shoppable.kit.db import bulk_insert, bulk_update_by_id, core_execute
 from shoppable.kit.errors import ShoppableError, not_found
 from shoppable.kit.ids import new_id
 
@@ -179,32 +179,16 @@ def _plan(
     return plan
 
 
-async def _insert(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
-    # Core executemany: one multi-row INSERT per 1,000 rows, without the ORM's per-row bookkeeping.
-    if rows:
-        await core_execute(session, insert(table), rows)
-
-
-async def _update_by_id(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    columns = [name for name in rows[0] if name != "id"]
-    statement = (
-        update(table).where(table.c.id == bindparam("b_id")).values({name: bindparam(f"b_{name}") for name in columns})
-    )
-    await core_execute(session, statement, [{f"b_{key}": value for key, value in row.items()} for row in rows])
-
-
 async def _apply(session: AsyncSession, plans: list[_Plan]) -> None:
     products, variants, movements = (cast(Table, m.__table__) for m in (Product, Variant, InventoryMovement))
-    await _insert(session, products, [p.product for p in plans if p.created])
-    await _update_by_id(session, products, [p.product for p in plans if not p.created])
+    await bulk_insert(session, products, [p.product for p in plans if p.created])
+    await bulk_update_by_id(session, products, [p.product for p in plans if not p.created])
     deletes = [vid for p in plans for vid in p.variant_deletes]
     if deletes:
         await session.execute(delete(variants).where(variants.c.id.in_(deletes)))
-    await _update_by_id(session, variants, [v for p in plans for v in p.variant_updates])
-    await _insert(session, variants, [v for p in plans for v in p.variant_inserts])
-    await _insert(session, movements, [m for p in plans for m in p.movements])
+    await bulk_update_by_id(session, variants, [v for p in plans for v in p.variant_updates])
+    await bulk_insert(session, variants, [v for p in plans for v in p.variant_inserts])
+    await bulk_insert(session, movements, [m for p in plans for m in p.movements])
     await search.index_products(session, [p.product for p in plans])
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Executable, MetaData, String, event
+from sqlalchemy import JSON, Executable, MetaData, String, Table, bindparam, event, text
 from sqlalchemy.engine import Connection, CursorResult, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -141,3 +141,71 @@ async def core_execute(session: AsyncSession, statement: Executable, params: Any
     machinery (which costs about as much again as the database round trip for a one-row read)."""
     connection = await session.connection()
     return await connection.execute(statement, params)
+
+
+def _copy_records(table: Table, rows: list[dict[str, Any]], columns: list[str]) -> list[tuple[Any, ...]]:
+    """Rows as tuples for COPY; JSON columns serialised (asyncpg sends json as text)."""
+    json_positions = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
+    records = [[row[name] for name in columns] for row in rows]
+    for record in records:
+        for i in json_positions:
+            if record[i] is not None:
+                record[i] = _json_dumps(record[i])
+    return [tuple(record) for record in records]
+
+
+async def _copy(
+    session: AsyncSession, target: str, table: Table, rows: list[dict[str, Any]], columns: list[str]
+) -> None:
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    if not driver.is_in_transaction():  # pragma: no cover - the session has always read something first
+        await connection.execute(text("SELECT 1"))
+    await driver.copy_records_to_table(target, records=_copy_records(table, rows, columns), columns=columns)
+
+
+async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows in the session's transaction: PostgreSQL's COPY where available, else executemany.
+
+    COPY moves rows several times faster than per-row INSERTs through the protocol, which is what a bulk
+    import spends most of its database time on.
+    """
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        await core_execute(session, table.insert(), rows)
+        return
+    await _copy(session, table.name, table, rows, list(rows[0]))
+
+
+async def bulk_update_by_id(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Update many rows by their ``id`` (every row names the same columns).
+
+    On PostgreSQL the new values are copied into a temporary table and applied by one UPDATE ... FROM; elsewhere
+    an executemany UPDATE.
+    """
+    if not rows:
+        return
+    columns = [name for name in rows[0] if name != "id"]
+    if session.get_bind().dialect.name != "postgresql":
+        statement = (
+            table.update()
+            .where(table.c.id == bindparam("b_id"))
+            .values({name: bindparam(f"b_{name}") for name in columns})
+        )
+        await core_execute(session, statement, [{f"b_{key}": value for key, value in row.items()} for row in rows])
+        return
+    staging = f"_staging_{table.name}"
+    listed = ", ".join(["id", *columns])
+    await core_execute(session, text(f"DROP TABLE IF EXISTS {staging}"))
+    await core_execute(
+        session,
+        text(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {listed} FROM {table.name} WITH NO DATA"),
+    )
+    await _copy(session, staging, table, rows, ["id", *columns])
+    assignments = ", ".join(f"{name} = {staging}.{name}" for name in columns)
+    await core_execute(
+        session, text(f"UPDATE {table.name} SET {assignments} FROM {staging} WHERE {table.name}.id = {staging}.id")
+    )
