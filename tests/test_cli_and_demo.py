@@ -1,0 +1,107 @@
+"""The command line: `shoppable import` with its report, and the demo seed through the real importers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from shoppable.catalog import service as catalog
+from shoppable.catalog import shops
+from shoppable.catalog.models import Product
+from shoppable.config import get_settings
+from shoppable.demo.seed import SELLER, seed_demo
+from shoppable.identity import service as identity
+from shoppable.kit.db import Database
+from tests.conftest import DATABASE_URL
+from tests.helpers import unique
+
+
+async def shoppable(*args: str) -> tuple[int, str]:
+    """Run the real `shoppable` command against the test database; its exit code and output."""
+    env = dict(os.environ, SHOPPABLE_DATABASE_URL=DATABASE_URL, COLUMNS="200")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "shoppable.cli",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    return process.returncode or 0, output.decode()
+
+
+async def _shop_slug(database: Database) -> str:
+    async with database.session() as session:
+        user = await identity.register_user(
+            session, email=f"{unique('cli')}@example.com", password="password-1", name="CLI"
+        )
+        return (
+            await shops.open_shop(session, owner_id=user.id, name=unique("CLI Shop "), currency="USD", slug=None)
+        ).slug
+
+
+async def test_cli_import_prints_the_report(database: Database, tmp_path: Path) -> None:
+    slug = await _shop_slug(database)
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price\n"
+        "cli-mug,CLI Mug,Title,Default Title,CLI-MUG,9.50\n"
+        "cli-bad,CLI Bad,Title,Default Title,CLI-BAD,nine\n"
+    )
+    code, output = await shoppable("import", "--shop", slug, str(export))
+    assert code == 0, output
+    assert "1 products created" in output
+    assert "row 3" in output
+    async with database.session(write=False) as session:
+        shop = await shops.get_shop_by_slug(session, slug)
+        count = await session.scalar(select(func.count()).select_from(Product).where(Product.shop_id == shop.id))
+    assert count == 1
+
+
+async def test_cli_import_refuses_a_bad_file_and_an_unknown_shop(database: Database, tmp_path: Path) -> None:
+    slug = await _shop_slug(database)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Handle,Name\nx,y\n")
+    code, output = await shoppable("import", "--shop", slug, "--format", "shopify_csv", str(bad))
+    assert code == 1
+    assert "Import failed" in output
+    code, output = await shoppable("import", "--shop", "no-such-shop", str(bad))
+    assert code == 1
+    assert "Shop not found" in output
+
+
+async def test_demo_seed_imports_both_shops_searchably(database: Database) -> None:
+    async with database.session(write=False) as session:
+        if await identity.find_user_by_email(session, SELLER.email) is not None:
+            pytest.skip("the demo is already seeded in this database")
+    assert await seed_demo(database, get_settings()) is True
+    assert await seed_demo(database, get_settings()) is False  # idempotent
+    async with database.session(write=False) as session:
+        packt = await shops.get_shop_by_slug(session, "packt-home")
+        market = await shops.get_shop_by_slug(session, "everyday-market")
+        counts = {}
+        for shop in (packt, market):
+            counts[shop.slug] = await session.scalar(
+                select(func.count()).select_from(Product).where(Product.shop_id == shop.id)
+            )
+        lamps, _ = await catalog.search_products(
+            session,
+            q="lamp",
+            shop_id=packt.id,
+            category=None,
+            min_price=None,
+            max_price=None,
+            sort=None,
+            limit=50,
+            cursor=None,
+        )
+    assert counts == {"packt-home": 20, "everyday-market": 194}
+    assert {p["title"] for p in lamps} >= {"Floor Lamp"}
+    assert all(image["url"].startswith("/media/placeholders/") for p in lamps for image in p["images"])
