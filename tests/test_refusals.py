@@ -1,0 +1,105 @@
+"""Every endpoint that needs a caller refuses without one, and a shop API key cannot act as a user."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.helpers import Account, create_product, create_shop, register
+
+PROTECTED = [
+    ("GET", "/api/v1/me"),
+    ("POST", "/api/v1/shops"),
+    ("POST", "/api/v1/shops/{shop}/api-keys"),
+    ("POST", "/api/v1/shops/{shop}/members"),
+    ("POST", "/api/v1/shops/{shop}/products"),
+    ("GET", "/api/v1/shops/{shop}/products"),
+    ("PATCH", "/api/v1/products/{product}"),
+    ("DELETE", "/api/v1/products/{product}"),
+    ("POST", "/api/v1/variants/{variant}/inventory"),
+    ("GET", "/api/v1/variants/{variant}/inventory/movements"),
+    ("POST", "/api/v1/shops/{shop}/imports"),
+    ("GET", "/api/v1/imports/imp_any"),
+]
+
+
+@pytest.fixture
+async def objects(client: httpx.AsyncClient) -> dict[str, str]:
+    owner = await register(client)
+    shop = await create_shop(client, owner)
+    product = await create_product(client, owner, shop["id"])
+    return {"shop": shop["id"], "product": product["id"], "variant": product["variants"][0]["id"]}
+
+
+def test_every_route_in_the_schema_is_covered(app: object) -> None:
+    """A new protected endpoint must be added to PROTECTED (or be public on purpose)."""
+    public = {
+        ("POST", "/api/v1/auth/register"),
+        ("POST", "/api/v1/auth/token"),
+        ("GET", "/api/v1/shops/{shop_id}"),
+        ("GET", "/api/v1/products"),
+        ("GET", "/api/v1/products/{product_id}"),
+    }
+    schema = app.openapi()  # type: ignore[attr-defined]
+    routes = {(method.upper(), path) for path, item in schema["paths"].items() for method in item}
+    normalised = {
+        (
+            m,
+            p.replace("{shop_id}", "{shop}")
+            .replace("{product_id}", "{product}")
+            .replace("{variant_id}", "{variant}")
+            .replace("{import_id}", "imp_any"),
+        )
+        for m, p in routes - public
+    }
+    assert normalised == set(PROTECTED)
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED)
+async def test_no_token_is_401(client: httpx.AsyncClient, objects: dict[str, str], method: str, path: str) -> None:
+    response = await client.request(method, path.format(**objects), json={})
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED)
+async def test_revoked_or_forged_token_is_401(
+    client: httpx.AsyncClient, objects: dict[str, str], method: str, path: str
+) -> None:
+    response = await client.request(
+        method, path.format(**objects), json={}, headers={"Authorization": "Bearer spk_not_a_real_key"}
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_token"
+
+
+async def test_shop_key_cannot_open_shops_or_add_members(client: httpx.AsyncClient) -> None:
+    owner = await register(client)
+    shop = await create_shop(client, owner)
+    key = (await client.post(f"/api/v1/shops/{shop['id']}/api-keys", headers=owner.headers)).json()["key"]
+    as_key = Account(id="key", email="", token=key)
+    opened = await client.post("/api/v1/shops", json={"name": "x", "currency": "USD"}, headers=as_key.headers)
+    assert opened.status_code == 403
+    member = await client.post(
+        f"/api/v1/shops/{shop['id']}/members", json={"email": owner.email}, headers=as_key.headers
+    )
+    assert member.status_code == 403
+
+
+async def test_missing_shop_is_404_for_shop_scoped_writes(client: httpx.AsyncClient) -> None:
+    owner = await register(client)
+    for path, body in (
+        ("/api/v1/shops/shop_missing/products", {"title": "x", "variants": [{"price": 1}]}),
+        ("/api/v1/shops/shop_missing/api-keys", {}),
+    ):
+        response = await client.post(path, json=body, headers=owner.headers)
+        assert response.status_code == 404, path
+    listing = await client.get("/api/v1/shops/shop_missing/products", headers=owner.headers)
+    assert listing.status_code == 404
+
+
+async def test_token_form_needs_both_fields(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/auth/token", data={"username": "someone@example.com"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "password"]
