@@ -9,6 +9,7 @@ from tests.helpers import Account, create_product, create_shop, register
 
 PROTECTED = [
     ("GET", "/api/v1/me"),
+    ("DELETE", "/api/v1/auth/token"),
     ("POST", "/api/v1/shops"),
     ("POST", "/api/v1/shops/{shop}/api-keys"),
     ("POST", "/api/v1/shops/{shop}/members"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -14,6 +15,7 @@ from shoppable.catalog import api as catalog_api
 from shoppable.catalog.imports import ImportRunner
 from shoppable.config import Settings, get_settings
 from shoppable.identity import api as identity_api
+from shoppable.kit import idempotency
 from shoppable.kit.db import Database
 from shoppable.kit.http import FastJSONResponse, RequestIdMiddleware, install_error_handlers
 from shoppable.web import pages
@@ -27,6 +29,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with db.session() as session:
+            await idempotency.purge_expired(session, timedelta(hours=settings.idempotency_ttl_hours))
         await app.state.import_runner.resume()
         yield
         await app.state.import_runner.drain()

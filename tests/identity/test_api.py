@@ -108,3 +108,14 @@ async def test_tokens_are_stored_hashed(client: httpx.AsyncClient, database: obj
         stored = list(await session.scalars(select(AccessToken.token_hash)))
     assert account.token not in stored
     assert digest(account.token) in stored
+
+
+async def test_sign_out_revokes_only_that_token(client: httpx.AsyncClient) -> None:
+    account = await register(client, password="sign-out-pass")
+    second = await client.post("/api/v1/auth/token", data={"username": account.email, "password": "sign-out-pass"})
+    other_headers = {"Authorization": f"Bearer {second.json()['access_token']}"}
+    assert (await client.delete("/api/v1/auth/token", headers=account.headers)).status_code == 204
+    revoked = await client.get("/api/v1/me", headers=account.headers)
+    assert revoked.status_code == 401
+    assert revoked.json()["code"] == "invalid_token"
+    assert (await client.get("/api/v1/me", headers=other_headers)).status_code == 200

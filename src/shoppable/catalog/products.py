@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.catalog import search
 from shoppable.catalog.models import InventoryMovement, Product, Variant
-from shoppable.catalog.rules import ProductSpec, VariantSpec, price_floor, slugify, variant_title
+from shoppable.catalog.rules import ProductSpec, VariantSpec, first_free, price_floor, slugify, variant_title
 from shoppable.kit.clock import utcnow
 from shoppable.kit.db import bulk_insert, bulk_update_by_id, core_execute
-from shoppable.kit.errors import ShoppableError, not_found
+from shoppable.kit.errors import ShoppableError
 from shoppable.kit.ids import new_id
 
 PRODUCT_COLUMNS = tuple(Product.__table__.c)
@@ -236,12 +236,7 @@ async def free_handle(session: AsyncSession, shop_id: str, title: str) -> str:
             )
         )
     )
-    if base not in taken:
-        return base
-    suffix = 2
-    while f"{base}-{suffix}" in taken:
-        suffix += 1
-    return f"{base}-{suffix}"
+    return first_free(base, taken)
 
 
 # Written as text with typed result columns: its cache key is the string, where the equivalent select()
@@ -268,13 +263,6 @@ async def product_with_variants(session: AsyncSession, product_id: str) -> dict[
         if row.variant_id is not None
     ]
     return serialize_product(rows[0], variants)
-
-
-async def product_row(session: AsyncSession, product_id: str) -> Row[Any]:
-    row = (await session.execute(select(*PRODUCT_COLUMNS).where(Product.id == product_id))).first()
-    if row is None:
-        raise not_found("Product")
-    return row
 
 
 async def archive_product(session: AsyncSession, product_id: str) -> None:

@@ -85,6 +85,16 @@ def slugify(text: str, *, max_length: int = 255) -> str:
     return slug[:max_length].rstrip("-")
 
 
+def first_free(base: str, taken: set[str]) -> str:
+    """``base`` if it is free, else the first free ``base-2``, ``base-3``..."""
+    if base not in taken:
+        return base
+    suffix = 2
+    while f"{base}-{suffix}" in taken:
+        suffix += 1
+    return f"{base}-{suffix}"
+
+
 def variant_title(options: dict[str, str], option_names: list[str]) -> str:
     values = [options[name] for name in option_names if name in options]
     return " / ".join(values) if values else DEFAULT_VARIANT_TITLE

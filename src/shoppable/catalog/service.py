@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sqlalchemy import Row, func, select, text, update
+from sqlalchemy import Row, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.catalog import search
@@ -395,7 +395,3 @@ async def inventory_movements(
     rows = list(await session.scalars(query.order_by(InventoryMovement.id.desc()).limit(limit + 1)))
     next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
     return rows[:limit], next_cursor
-
-
-async def count_products(session: AsyncSession, shop_id: str) -> int:
-    return int(await session.scalar(select(func.count()).select_from(Product).where(Product.shop_id == shop_id)) or 0)

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.catalog.models import Shop
-from shoppable.catalog.rules import slugify
+from shoppable.catalog.rules import first_free, slugify
 from shoppable.identity import service as identity
 from shoppable.identity.rules import Principal, ShopRole, may_act_for_shop
 from shoppable.kit.clock import utcnow
@@ -37,12 +37,7 @@ async def open_shop(session: AsyncSession, *, owner_id: str, name: str, currency
 
 async def _free_slug(session: AsyncSession, base: str) -> str:
     taken = set(await session.scalars(select(Shop.slug).where((Shop.slug == base) | Shop.slug.like(f"{base}-%"))))
-    if base not in taken:
-        return base
-    suffix = 2
-    while f"{base}-{suffix}" in taken:
-        suffix += 1
-    return f"{base}-{suffix}"
+    return first_free(base, taken)
 
 
 async def get_shop(session: AsyncSession, shop_id: str) -> Shop:

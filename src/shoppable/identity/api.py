@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Depends, Form, Response
 
 from shoppable.identity import service
+from shoppable.identity.deps import CurrentUser, bearer_token
 from shoppable.identity.schemas import TokenRead, UserCreate, UserRead
 from shoppable.kit.deps import DbSession
 
@@ -27,3 +28,9 @@ async def token(
 ) -> TokenRead:
     issued = await service.issue_token(session, email=username, password=password)
     return TokenRead(access_token=issued.access_token, expires_in=issued.expires_in)
+
+
+@router.delete("/token", status_code=204, summary="Sign out: revoke the token this request carries (user)")
+async def revoke_token(session: DbSession, user: CurrentUser, token: Annotated[str, Depends(bearer_token)]) -> Response:
+    await service.revoke_token(session, token)
+    return Response(status_code=204)

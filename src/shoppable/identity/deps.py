@@ -44,6 +44,13 @@ async def _user(principal: Annotated[Principal, Depends(_principal)]) -> Princip
     return principal
 
 
+async def bearer_token(token: Annotated[str | None, Depends(_bearer)]) -> str:
+    """The raw bearer token of the request (for revoking it)."""
+    if not token:
+        raise ShoppableError("not_authenticated", 401, "This needs a bearer token.", headers=_UNAUTHORIZED)
+    return token
+
+
 OptionalPrincipal = Annotated[Principal | None, Depends(_optional_principal)]
 """Anyone; a bad token is still refused (401) rather than silently ignored."""
 CurrentPrincipal = Annotated[Principal, Depends(_principal)]

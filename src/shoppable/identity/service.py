@@ -132,11 +132,6 @@ async def memberships_of(session: AsyncSession, user_id: str) -> list[tuple[str,
     return [(shop_id, ShopRole(role)) for shop_id, role in rows]
 
 
-async def shop_user_ids(session: AsyncSession, shop_id: str) -> list[str]:
-    rows = await session.scalars(select(ShopMembership.user_id).where(ShopMembership.shop_id == shop_id))
-    return list(rows)
-
-
 async def create_api_key(session: AsyncSession, *, shop_id: str, created_by: str, name: str) -> tuple[ApiKey, str]:
     """A new key for the shop; the plain key is returned once and never stored."""
     secret = tokens.new_secret(tokens.SHOP_KEY_PREFIX)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency
 
@@ -183,9 +183,3 @@ def allocate(amount: int, weights: Sequence[int]) -> list[int]:
     for index in sorted(range(len(weights)), key=lambda i: (-remainders[i], i))[:leftover]:
         parts[index] += 1
     return [sign * p for p in parts]
-
-
-def quantize(value: Decimal, currency: str) -> int:
-    """Round a computed decimal amount half-even to minor units."""
-    places = exponent(currency)
-    return int(value.scaleb(places).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
