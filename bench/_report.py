@@ -7,6 +7,7 @@ import os
 import platform
 import re
 import subprocess
+import timeit
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,12 +44,21 @@ def machine() -> str:
     )
 
 
+def cpu_reference() -> str:
+    """How fast this machine's CPU is right now: the same figure swings by 2x here between runs."""
+    best = min(timeit.repeat("sum(range(10000))", number=200, repeat=5)) / 200
+    return f"CPU reference `sum(range(10000))` = {best * 1e6:.0f} µs (a quiet modern core: ~100 µs)"
+
+
 def write_section(name: str, body: str) -> None:
     """Replace (or append) the section ``name`` of docs/BENCHMARKS.md."""
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     text = REPORT.read_text() if REPORT.exists() else HEADER
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    section = f"<!-- bench:{name} -->\n{body.strip()}\n\n_Machine: {machine()}. Run: {stamp}._\n<!-- /bench:{name} -->"
+    section = (
+        f"<!-- bench:{name} -->\n{body.strip()}\n\n_Machine: {machine()}; {cpu_reference()}. Run: {stamp}._\n"
+        f"<!-- /bench:{name} -->"
+    )
     pattern = re.compile(rf"<!-- bench:{name} -->.*?<!-- /bench:{name} -->", re.S)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
     REPORT.write_text(text)

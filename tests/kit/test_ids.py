@@ -19,6 +19,12 @@ def test_encoding_preserves_order(a: bytes, b: bytes) -> None:
     assert (encode(a) == encode(b)) == (a == b)
 
 
+def test_new_ids_are_ulids_of_time_and_randomness() -> None:
+    identifier = new_id("x").split("_", 1)[1]
+    millis = created_millis("x_" + identifier)
+    assert encode(millis.to_bytes(6, "big") + bytes(10))[:10] == identifier[:10]
+
+
 def test_ids_carry_their_creation_millisecond() -> None:
     before = time.time_ns() // 1_000_000
     identifier = new_id("prod")
