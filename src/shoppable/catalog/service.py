@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from sqlalchemy import Row, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.catalog import search
 from shoppable.catalog.models import InventoryMovement, Product, Variant
 from shoppable.catalog.products import (
     PRODUCT_COLUMNS,
+    SavedProduct,
     archive_product,
     free_handle,
     product_with_variants,
@@ -132,15 +134,23 @@ async def create_product(
     if any(v.id is not None for v in spec.variants):
         raise _validation_failed([FieldError(("variants", 0, "id"), "a new product's variants have no id yet")])
     await _skus_taken_elsewhere(session, shop.id, None, spec)
-    [saved] = await save_products(
-        session,
-        shop_id=shop.id,
-        currency=shop.currency,
-        specs=[spec],
-        actor=_actor(principal),
-        reason="product created",
-    )
+    [saved] = await _save_one(session, shop.id, shop.currency, spec, _actor(principal), "product created")
     return await read_product(session, saved.product_id)
+
+
+async def _save_one(
+    session: AsyncSession, shop_id: str, currency: str, spec: ProductSpec, actor: str, reason: str
+) -> list[SavedProduct]:
+    """Save one product; a handle or SKU that a concurrent request took first is a 409, not a 500."""
+    try:
+        async with session.begin_nested():
+            return await save_products(
+                session, shop_id=shop_id, currency=currency, specs=[spec], actor=actor, reason=reason
+            )
+    except IntegrityError:
+        raise ShoppableError(
+            "conflict", 409, "Another request just used this handle or SKU in the shop; reload and retry."
+        ) from None
 
 
 async def _product_for_shop(session: AsyncSession, principal: Principal, product_id: str) -> Row[Any]:
@@ -191,14 +201,7 @@ async def update_product(
     await _skus_taken_elsewhere(session, shop.id, row.id, spec)
     if spec.handle != row.handle:
         await session.execute(update(Product).where(Product.id == row.id).values(handle=spec.handle))
-    await save_products(
-        session,
-        shop_id=shop.id,
-        currency=shop.currency,
-        specs=[spec],
-        actor=_actor(principal),
-        reason="product updated",
-    )
+    await _save_one(session, shop.id, shop.currency, spec, _actor(principal), "product updated")
     return await read_product(session, row.id)
 
 

@@ -111,9 +111,17 @@ async def add_membership(session: AsyncSession, *, shop_id: str, user_id: str, r
     existing = await session.get(ShopMembership, (shop_id, user_id))
     if existing is not None:
         existing.role = role
-    else:
-        session.add(ShopMembership(shop_id=shop_id, user_id=user_id, role=role, created_at=utcnow()))
-    await session.flush()
+        await session.flush()
+        return
+    try:
+        async with session.begin_nested():
+            session.add(ShopMembership(shop_id=shop_id, user_id=user_id, role=role, created_at=utcnow()))
+    except IntegrityError:  # a concurrent request added the same member first
+        await session.execute(
+            update(ShopMembership)
+            .where(ShopMembership.shop_id == shop_id, ShopMembership.user_id == user_id)
+            .values(role=role)
+        )
 
 
 async def role_in_shop(session: AsyncSession, *, user_id: str, shop_id: str) -> ShopRole | None:

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from sqlalchemy import JSON, Executable, MetaData, String, Table, bindparam, event, text
 from sqlalchemy.engine import Connection, CursorResult, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import NullPool
@@ -143,6 +144,10 @@ async def core_execute(session: AsyncSession, statement: Executable, params: Any
     return await connection.execute(statement, params)
 
 
+# Below this many rows, plain statements beat COPY's set-up (and a staging table's, for updates).
+COPY_THRESHOLD = 100
+
+
 def _copy_records(table: Table, rows: list[dict[str, Any]], columns: list[str]) -> list[tuple[Any, ...]]:
     """Rows as tuples for COPY; JSON columns serialised (asyncpg sends json as text)."""
     json_positions = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
@@ -163,7 +168,12 @@ async def _copy(
     assert driver is not None
     if not driver.is_in_transaction():  # pragma: no cover - the session has always read something first
         await connection.execute(text("SELECT 1"))
-    await driver.copy_records_to_table(target, records=_copy_records(table, rows, columns), columns=columns)
+    from asyncpg.exceptions import IntegrityConstraintViolationError
+
+    try:
+        await driver.copy_records_to_table(target, records=_copy_records(table, rows, columns), columns=columns)
+    except IntegrityConstraintViolationError as error:  # raised as SQLAlchemy raises it for its own statements
+        raise IntegrityError(f"COPY {target}", None, error) from error
 
 
 async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -174,7 +184,7 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, 
     """
     if not rows:
         return
-    if session.get_bind().dialect.name != "postgresql":
+    if len(rows) < COPY_THRESHOLD or session.get_bind().dialect.name != "postgresql":
         await core_execute(session, table.insert(), rows)
         return
     await _copy(session, table.name, table, rows, list(rows[0]))
@@ -189,7 +199,7 @@ async def bulk_update_by_id(session: AsyncSession, table: Table, rows: list[dict
     if not rows:
         return
     columns = [name for name in rows[0] if name != "id"]
-    if session.get_bind().dialect.name != "postgresql":
+    if len(rows) < COPY_THRESHOLD or session.get_bind().dialect.name != "postgresql":
         statement = (
             table.update()
             .where(table.c.id == bindparam("b_id"))
