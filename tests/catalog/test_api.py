@@ -332,3 +332,15 @@ async def test_inventory_refused_for_other_shops(client: httpx.AsyncClient, owne
     assert (
         await client.post("/api/v1/variants/var_nope/inventory", json={"set": 1}, headers=owner.headers)
     ).status_code == 404
+
+
+async def test_handles_in_other_scripts_and_bad_handles(client: httpx.AsyncClient, owner: Account, shop: dict) -> None:
+    product = await create_product(
+        client, owner, shop["id"], title="日本茶 セット", options=[], variants=[{"price": 1500}]
+    )
+    assert product["handle"] == "日本茶-セット"
+    bad = await client.post(
+        f"/api/v1/shops/{shop['id']}/products", json=product_body(handle="Bad Handle"), headers=owner.headers
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["loc"] == ["body", "handle"]

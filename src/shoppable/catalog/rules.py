@@ -66,6 +66,7 @@ _HTML_ATTRIBUTES = {
     "th": {"colspan", "rowspan"},
 }
 _TAG_RE = re.compile(r"<[^>]*>")
+_NOT_SLUG = re.compile(r"[\W_]+")
 _SPACE_RE = re.compile(r"\s+")
 
 
@@ -79,10 +80,22 @@ def html_to_text(html: str) -> str:
 
 
 def slugify(text: str, *, max_length: int = 255) -> str:
-    """A URL handle from any text: ASCII lowercase words joined by hyphens ("Café Crème!" -> "cafe-creme")."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    """A URL handle from any text: lower case, accents dropped, words joined by hyphens.
+
+    Letters of other scripts are kept ("Café Crème!" -> "cafe-creme", "日本茶 セット" -> "日本茶-セット"), so a
+    catalog written in Japanese still gets handles.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+    slug = _NOT_SLUG.sub("-", bare.casefold()).strip("-")
     return slug[:max_length].rstrip("-")
+
+
+def check_slug(value: str) -> str:
+    """Validator for client-given handles and slugs: they must already be in slug form."""
+    if slugify(value) != value:
+        raise ValueError(f"use lower-case letters, digits and single hyphens, e.g. {slugify(value) or 'my-item'!r}")
+    return value
 
 
 def first_free(base: str, taken: set[str]) -> str:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from shoppable.catalog.rules import check_slug
 
 ProductStatus = Literal["active", "draft", "archived"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80)]
-Handle = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", min_length=1, max_length=255)]
+Slug = Annotated[str, StringConstraints(min_length=1, max_length=80), AfterValidator(check_slug)]
+Handle = Annotated[str, StringConstraints(min_length=1, max_length=255), AfterValidator(check_slug)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Url = Annotated[
     str,

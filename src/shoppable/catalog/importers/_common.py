@@ -7,7 +7,6 @@ import csv
 import io
 import itertools
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -29,8 +28,6 @@ GRAMS_PER_UNIT: dict[str, Decimal] = {
     "oz": Decimal("28.349523125"),
 }
 
-_NOT_SLUG = re.compile(r"[\W_]+")
-_NOT_ASCII_SLUG = re.compile(r"[^a-z0-9]+")
 _UNESCAPED_COMMA = re.compile(r"(?<!\\),")
 _GROUPED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _WHOLE = re.compile(r"^[+-]?\d+$")
@@ -43,15 +40,6 @@ def clean(value: str) -> str:
     if "\xa0" in value:
         value = value.replace("\xa0", " ")
     return value.strip()
-
-
-def slugify(text: str) -> str:
-    """Lower-case, accent-free, hyphen-separated handle; letters of other scripts are kept."""
-    if text.isascii():
-        return _NOT_ASCII_SLUG.sub("-", text.lower()).strip("-")
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
-    return _NOT_SLUG.sub("-", bare.casefold()).strip("-")
 
 
 def split_list(text: str, *, escaped: bool = False, fold_case: bool = True) -> tuple[str, ...]:

@@ -20,10 +20,10 @@ from shoppable.catalog.importers._common import (
     parse_int,
     parse_optional_price,
     parse_price,
-    slugify,
     split_list,
 )
 from shoppable.catalog.importers.records import ImportFileError, ImportItem, ProductRecord, SkippedRow
+from shoppable.catalog.rules import slugify
 from shoppable.kit.money import exponent
 
 _HEAD_BYTES = 64 * 1024

@@ -15,7 +15,6 @@ from shoppable.catalog.importers._common import (
     parse_int,
     parse_price,
     read_csv,
-    slugify,
     split_list,
 )
 from shoppable.catalog.importers.records import (
@@ -27,6 +26,7 @@ from shoppable.catalog.importers.records import (
     VariantRecord,
     VariationRecord,
 )
+from shoppable.catalog.rules import slugify
 from shoppable.kit.money import exponent
 
 _REQUIRED = ("Type", "Name", "Regular price")
