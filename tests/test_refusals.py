@@ -104,3 +104,21 @@ async def test_token_form_needs_both_fields(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/v1/auth/token", data={"username": "someone@example.com"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", "password"]
+
+
+async def test_nul_characters_are_a_clear_400_or_stored(client: httpx.AsyncClient) -> None:
+    """PostgreSQL cannot store NUL in text: a 400 ``invalid_text``; SQLite stores it. Never a 500."""
+    token = await client.post("/api/v1/auth/token", data={"username": "a\x00b@example.com", "password": "x"})
+    assert token.status_code in {400, 401}
+    if token.status_code == 400:
+        assert token.json()["code"] == "invalid_text"
+    owner = await register(client)
+    shop = await create_shop(client, owner)
+    created = await client.post(
+        f"/api/v1/shops/{shop['id']}/products",
+        json={"title": "Nul\u0000Tee", "variants": [{"price": 100}]},
+        headers=owner.headers,
+    )
+    assert created.status_code in {201, 400}
+    lookup = await client.get("/api/v1/products/prod_%00")
+    assert lookup.status_code in {400, 404}

@@ -344,3 +344,12 @@ async def test_handles_in_other_scripts_and_bad_handles(client: httpx.AsyncClien
     )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["loc"] == ["body", "handle"]
+
+
+async def test_patch_refuses_nulling_required_fields(client: httpx.AsyncClient, owner: Account, shop: dict) -> None:
+    product = await create_product(client, owner, shop["id"])
+    response = await client.patch(f"/api/v1/products/{product['id']}", json={"title": None}, headers=owner.headers)
+    assert response.status_code == 422
+    assert ["body", "title"] in [e["loc"] for e in response.json()["errors"]]
+    unchanged = await client.get(f"/api/v1/products/{product['id']}")
+    assert unchanged.json()["title"] == product["title"]

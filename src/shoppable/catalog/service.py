@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from pydantic import ValidationError
 from sqlalchemy import Row, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -172,31 +173,29 @@ async def update_product(
         select(Product.id).where(Product.shop_id == shop.id, Product.handle == changes["handle"])
     ):
         raise ShoppableError("handle_taken", 409, f"This shop already has a product with handle {body.handle!r}.")
-    if body.variants is not None:
-        variants = body.variants
-        options = (
-            body.options if body.options is not None else [{"name": o["name"], "values": None} for o in row.options]
-        )
-    else:
-        variants = [
-            VariantIn.model_validate({k: v for k, v in serialize_variant(v).items() if k not in ("title", "currency")})
-            for v in current_variants
-        ]
-        options = [{"name": o["name"], "values": o["values"]} for o in row.options]
-    merged = ProductCreate.model_validate(
-        {
-            "handle": body.handle or row.handle,
-            "title": body.title or row.title,
-            "description_html": row.description_html if body.description_html is None else body.description_html,
-            "vendor": changes.get("vendor", row.vendor),
-            "category": changes.get("category", row.category),
-            "tags": row.tags if body.tags is None else body.tags,
-            "status": body.status or row.status,
-            "images": row.images if body.images is None else [i.model_dump() for i in body.images],
-            "options": [o if isinstance(o, dict) else o.model_dump() for o in options],
-            "variants": [v.model_dump() for v in variants],
-        }
-    )
+    if "variants" in changes and "options" not in changes:
+        changes["options"] = [{"name": o["name"]} for o in row.options]  # values follow the new variants
+    current = {
+        "handle": row.handle,
+        "title": row.title,
+        "description_html": row.description_html,
+        "vendor": row.vendor,
+        "category": row.category,
+        "tags": row.tags,
+        "status": row.status,
+        "images": row.images,
+        "options": row.options,
+        "variants": [
+            {k: v for k, v in serialize_variant(variant).items() if k not in ("title", "currency")}
+            for variant in current_variants
+        ],
+    }
+    try:
+        merged = ProductCreate.model_validate(current | changes)
+    except ValidationError as error:  # e.g. a required field set to null
+        raise _validation_failed(
+            [FieldError(tuple(e["loc"]), e["msg"]) for e in error.errors(include_url=False)]
+        ) from None
     spec = _spec(merged, merged.handle or row.handle, shop.currency)
     await _skus_taken_elsewhere(session, shop.id, row.id, spec)
     if spec.handle != row.handle:

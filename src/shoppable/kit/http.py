@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -87,6 +88,27 @@ async def _on_http_error(_request: Request, exc: Exception) -> Response:
     return problem(exc.status_code, code, detail, headers=getattr(exc, "headers", None))
 
 
+# PostgreSQL refuses text it cannot store (a NUL character, bytes invalid in UTF-8): that is bad input, not a
+# server fault. SQLite stores such text, so only PostgreSQL reports it, from whichever statement meets it first.
+_UNSTORABLE_TEXT = {"22021", "22P05"}
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        state = getattr(seen, "sqlstate", None) or getattr(seen, "pgcode", None)
+        if isinstance(state, str):
+            return state
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return None
+
+
+async def _on_database_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, DBAPIError) and _sqlstate(exc) in _UNSTORABLE_TEXT:
+        return problem(400, "invalid_text", "The request contains text that cannot be stored (a NUL character).")
+    return await _on_unhandled(request, exc)
+
+
 async def _on_unhandled(request: Request, exc: Exception) -> Response:
     request_id = request.scope.get("state", {}).get("request_id", "-")
     log.exception("unhandled error on %s %s (request %s)", request.method, request.url.path, request_id)
@@ -97,6 +119,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ShoppableError, _on_shoppable_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(DBAPIError, _on_database_error)
     app.add_exception_handler(Exception, _on_unhandled)
 
 
