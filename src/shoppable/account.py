@@ -9,8 +9,9 @@ from shoppable.catalog import shops
 from shoppable.identity import service as identity
 from shoppable.identity.deps import CurrentUser
 from shoppable.kit.deps import DbSession
+from shoppable.kit.http import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/api/v1", tags=["identity"])
+router = APIRouter(prefix="/api/v1", tags=["identity"], responses=PROBLEM_RESPONSES)
 
 
 class MyShop(BaseModel):

@@ -30,11 +30,11 @@ from shoppable.identity import service as identity
 from shoppable.identity.deps import CurrentPrincipal, CurrentUser, OptionalPrincipal
 from shoppable.identity.rules import ShopRole
 from shoppable.kit.deps import DbSession
-from shoppable.kit.http import FastJSONResponse
+from shoppable.kit.http import PROBLEM_RESPONSES, FastJSONResponse
 from shoppable.kit.idempotency import IdempotencyKey, fingerprint, run_once
 from shoppable.kit.pagination import Cursor, Limit
 
-router = APIRouter(prefix="/api/v1", tags=["catalog"])
+router = APIRouter(prefix="/api/v1", tags=["catalog"], responses=PROBLEM_RESPONSES)
 
 ShopId = Annotated[str, "shop id"]
 

@@ -10,8 +10,9 @@ from shoppable.identity import service
 from shoppable.identity.deps import CurrentUser, bearer_token
 from shoppable.identity.schemas import TokenRead, UserCreate, UserRead
 from shoppable.kit.deps import DbSession
+from shoppable.kit.http import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/api/v1/auth", tags=["identity"])
+router = APIRouter(prefix="/api/v1/auth", tags=["identity"], responses=PROBLEM_RESPONSES)
 
 
 @router.post("/register", status_code=201, response_model=UserRead, summary="Create an account (public)")

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
@@ -32,6 +33,36 @@ _TITLES = {
     429: "Too Many Requests",
     500: "Internal Server Error",
     502: "Bad Gateway",
+}
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details: every error this API returns has this shape."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="Machine-readable: `not_found`, `validation_error`, `out_of_stock`...")
+    errors: list[dict[str, Any]] | None = Field(
+        None, description='Field errors: `{"loc": ["body", "variants", 0, "price"], "msg": "..."}`'
+    )
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
+    }
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem_response("Malformed request"),
+    401: _problem_response("Missing or invalid credentials"),
+    403: _problem_response("Authenticated but not allowed"),
+    404: _problem_response("Not found, or not visible to you"),
+    409: _problem_response("Conflicts with the current state"),
+    422: _problem_response("Invalid fields (see `errors`)"),
 }
 
 
