@@ -353,3 +353,12 @@ async def test_patch_refuses_nulling_required_fields(client: httpx.AsyncClient, 
     assert ["body", "title"] in [e["loc"] for e in response.json()["errors"]]
     unchanged = await client.get(f"/api/v1/products/{product['id']}")
     assert unchanged.json()["title"] == product["title"]
+
+
+async def test_long_option_values_fit(client: httpx.AsyncClient, owner: Account, shop: dict) -> None:
+    values = {name: name[0] * 255 for name in ("Alpha", "Beta", "Gamma")}
+    product = await create_product(
+        client, owner, shop["id"], options=[{"name": n} for n in values], variants=[{"options": values, "price": 1}]
+    )
+    assert product["variants"][0]["options"] == values
+    assert len(product["variants"][0]["title"]) == 255

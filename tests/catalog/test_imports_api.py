@@ -216,3 +216,22 @@ async def test_import_refusals(client: httpx.AsyncClient, app: FastAPI, owner: A
     assert hidden.status_code == 404
     no_file = await client.post(f"/api/v1/shops/{shop['id']}/imports", headers=owner.headers)
     assert no_file.status_code == 422
+
+
+async def test_overlong_values_are_cut_or_reported_never_a_failed_import(
+    client: httpx.AsyncClient, app: FastAPI, owner: Account, shop: dict
+) -> None:
+    long_vendor, long_sku = "V" * 300, "S" * 300
+    content = (
+        "Handle,Title,Vendor,Variant SKU,Variant Price\n"
+        f"long-vendor,Long Vendor,{long_vendor},LV-1,1.00\n"
+        f"long-sku,Long SKU,Acme,{long_sku},1.00\n"
+    )
+    response = await start_import(client, owner, shop["id"], "long.csv", content.encode())
+    report = await finished(client, app, owner, response.json()["id"])
+    assert report["status"] == "succeeded", report
+    assert report["created"] == 1
+    assert [(s["row"], s["handle"]) for s in report["skipped"]] == [(3, "long-sku")]
+    assert "longer than 255" in report["skipped"][0]["reason"]
+    [product] = await all_products(client, owner, shop["id"])
+    assert product["vendor"] == "V" * 255

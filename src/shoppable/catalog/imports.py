@@ -47,6 +47,8 @@ log = logging.getLogger("shoppable.imports")
 
 BATCH_SIZE = 500
 YIELD_EVERY = 50
+MAX_SKU = 255
+MAX_URL = 2048
 Parser = Callable[[IO[bytes], str], Iterator[ImportItem]]
 PARSERS: dict[str, Parser] = {
     "shopify_csv": parse_shopify_csv,
@@ -170,6 +172,11 @@ def _spec_from_record(record: ProductRecord, variants: tuple[VariantSpec, ...]) 
         return "the product has neither a usable handle nor a title"
     if not variants:
         return "the product has no importable variant"
+    too_long = next((v.sku for v in variants if v.sku and len(v.sku) > MAX_SKU), None)
+    if too_long is not None:
+        return f"SKU {too_long[:40]!r}... is longer than {MAX_SKU} characters"
+    if any(v.image_url and len(v.image_url) > MAX_URL for v in variants):
+        return f"a variant image URL is longer than {MAX_URL} characters"
     options, errors = resolve_options(
         [(name, list(values) or None) for name, values in record.options], [v.options for v in variants]
     )
@@ -179,8 +186,9 @@ def _spec_from_record(record: ProductRecord, variants: tuple[VariantSpec, ...]) 
         handle=handle,
         title=record.title.strip()[:255] or handle,
         description_html=sanitize_html(record.description_html),
-        vendor=(record.vendor or None),
-        category=(record.category or None),
+        # Column widths: long vendor and category names are cut rather than costing the product.
+        vendor=(record.vendor or "")[:255] or None,
+        category=(record.category or "")[:255] or None,
         tags=tuple(dict.fromkeys(record.tags)),
         status=record.status,
         images=tuple((i.url, i.alt) for i in record.images),

@@ -110,7 +110,7 @@ def first_free(base: str, taken: set[str]) -> str:
 
 def variant_title(options: dict[str, str], option_names: list[str]) -> str:
     values = [options[name] for name in option_names if name in options]
-    return " / ".join(values) if values else DEFAULT_VARIANT_TITLE
+    return " / ".join(values)[:255] if values else DEFAULT_VARIANT_TITLE  # fits the column
 
 
 @dataclass(frozen=True, slots=True)
