@@ -235,3 +235,21 @@ async def test_overlong_values_are_cut_or_reported_never_a_failed_import(
     assert "longer than 255" in report["skipped"][0]["reason"]
     [product] = await all_products(client, owner, shop["id"])
     assert product["vendor"] == "V" * 255
+
+
+async def test_out_of_range_numbers_are_reported_and_negative_stock_is_zero(
+    client: httpx.AsyncClient, app: FastAPI, owner: Account, shop: dict
+) -> None:
+    content = (
+        "Handle,Title,Variant SKU,Variant Price,Variant Inventory Qty,Variant Grams\n"
+        "oversold,Oversold,OS-1,1.00,-3,100\n"
+        "huge-price,Huge Price,HP-1,99999999999999999999.00,1,100\n"
+        "huge-stock,Huge Stock,HS-1,1.00,99999999999,100\n"
+        "heavy,Heavy,HV-1,1.00,1,99999999999\n"
+    )
+    response = await start_import(client, owner, shop["id"], "ranges.csv", content.encode())
+    report = await finished(client, app, owner, response.json()["id"])
+    assert report["status"] == "succeeded", report
+    assert [s["row"] for s in report["skipped"]] == [3, 4, 5]
+    [product] = await all_products(client, owner, shop["id"])
+    assert product["variants"][0]["inventory_quantity"] == 0

@@ -49,6 +49,9 @@ BATCH_SIZE = 500
 YIELD_EVERY = 50
 MAX_SKU = 255
 MAX_URL = 2048
+MAX_AMOUNT = 10**15  # as the API's Amount
+MAX_QUANTITY = 10**9
+MAX_GRAMS = 10**7
 Parser = Callable[[IO[bytes], str], Iterator[ImportItem]]
 PARSERS: dict[str, Parser] = {
     "shopify_csv": parse_shopify_csv,
@@ -177,6 +180,9 @@ def _spec_from_record(record: ProductRecord, variants: tuple[VariantSpec, ...]) 
         return f"SKU {too_long[:40]!r}... is longer than {MAX_SKU} characters"
     if any(v.image_url and len(v.image_url) > MAX_URL for v in variants):
         return f"a variant image URL is longer than {MAX_URL} characters"
+    out_of_range = _out_of_range(variants)
+    if out_of_range:
+        return out_of_range
     options, errors = resolve_options(
         [(name, list(values) or None) for name, values in record.options], [v.options for v in variants]
     )
@@ -197,13 +203,27 @@ def _spec_from_record(record: ProductRecord, variants: tuple[VariantSpec, ...]) 
     )
 
 
+def _out_of_range(variants: tuple[VariantSpec, ...]) -> str | None:
+    """The same bounds the API enforces (and the columns can hold)."""
+    for v in variants:
+        if v.price > MAX_AMOUNT or (v.compare_at_price or 0) > MAX_AMOUNT:
+            return f"a price is above {MAX_AMOUNT} minor units"
+        if (v.inventory_quantity or 0) > MAX_QUANTITY:
+            return f"an inventory quantity is above {MAX_QUANTITY}"
+        if (v.weight_grams or 0) > MAX_GRAMS:
+            return f"a weight is above {MAX_GRAMS} g"
+    return None
+
+
 def _variant_spec(record: Any) -> VariantSpec:
+    # Shopify exports oversold variants with negative stock; here stock never goes below zero.
+    quantity = None if record.inventory_quantity is None else max(0, record.inventory_quantity)
     return VariantSpec(
         sku=record.sku or None,
         options=dict(record.options),
         price=record.price,
         compare_at_price=record.compare_at_price,
-        inventory_quantity=record.inventory_quantity,
+        inventory_quantity=quantity,
         weight_grams=record.weight_grams,
         image_url=record.image_url,
     )
