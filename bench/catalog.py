@@ -73,6 +73,16 @@ async def seed(url: str, products: int, workdir: Path) -> list[str]:
         await database.dispose()
 
 
+def wait_until_up(url: str) -> None:
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the server at {url} did not come up")
+
+
 def wrk(url: str, paths_file: Path, seconds: int, connections: int, workdir: Path) -> dict[str, float]:
     script = workdir / "paths.lua"
     script.write_text(LUA % {"paths": paths_file})
@@ -120,12 +130,7 @@ def run_engine(engine: str, args: argparse.Namespace, workdir: Path) -> list[str
     rows = []
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_up(f"{base}/healthz")
         sample = json.loads(urllib.request.urlopen(f"{base}/api/v1/products/{ids[0]}").read())
         assert sample["id"] == ids[0]
         wrk(base, product_paths, 2, args.connections, workdir)  # warm-up
@@ -170,12 +175,7 @@ def baseline(args: argparse.Namespace, workdir: Path) -> str:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/api/v1/products/x", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_up(f"{base}/api/v1/products/x")
         paths = workdir / "bare.txt"
         paths.write_text("/api/v1/products/prod_x\n")
         result = wrk(base, paths, args.seconds, args.connections, workdir)

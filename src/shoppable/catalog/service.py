@@ -18,6 +18,7 @@ from shoppable.catalog.products import (
     free_handle,
     product_with_variants,
     save_products,
+    serialize_product,
     serialize_products,
     serialize_variant,
     variants_of,
@@ -175,21 +176,11 @@ async def update_product(
         raise ShoppableError("handle_taken", 409, f"This shop already has a product with handle {body.handle!r}.")
     if "variants" in changes and "options" not in changes:
         changes["options"] = [{"name": o["name"]} for o in row.options]  # values follow the new variants
-    current = {
-        "handle": row.handle,
-        "title": row.title,
-        "description_html": row.description_html,
-        "vendor": row.vendor,
-        "category": row.category,
-        "tags": row.tags,
-        "status": row.status,
-        "images": row.images,
-        "options": row.options,
-        "variants": [
-            {k: v for k, v in serialize_variant(variant).items() if k not in ("title", "currency")}
-            for variant in current_variants
-        ],
-    }
+    current = serialize_product(row, current_variants)
+    current = {name: current[name] for name in ProductCreate.model_fields}
+    current["variants"] = [
+        {k: v for k, v in variant.items() if k not in ("title", "currency")} for variant in current["variants"]
+    ]
     try:
         merged = ProductCreate.model_validate(current | changes)
     except ValidationError as error:  # e.g. a required field set to null
