@@ -18,6 +18,7 @@ from shoppable.identity import api as identity_api
 from shoppable.kit import idempotency
 from shoppable.kit.db import Database
 from shoppable.kit.http import FastJSONResponse, RequestIdMiddleware, install_error_handlers
+from shoppable.kit.read_cache import PostgresInvalidation, ReadCache
 from shoppable.web import pages
 
 
@@ -26,14 +27,22 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     settings.check_production_ready()
     owns_database = database is None
     db = database or Database(settings.database_url, echo=settings.sql_echo, pool_size=settings.db_pool_size)
+    invalidation = None
+    if settings.read_cache and not db.is_sqlite:
+        db.read_cache = ReadCache(max_entries=settings.read_cache_entries)
+        invalidation = PostgresInvalidation(db.url, "catalog_product", db.read_cache)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if invalidation is not None:
+            await invalidation.start()
         async with db.session() as session:
             await idempotency.purge_expired(session, timedelta(hours=settings.idempotency_ttl_hours))
         await app.state.import_runner.resume()
         yield
         await app.state.import_runner.drain()
+        if invalidation is not None:
+            await invalidation.stop()
         if owns_database:
             await db.dispose()
 

@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     environment: str = Field("development", description="development | production")
     database_url: str = "sqlite+aiosqlite:///./var/shoppable.db"
     db_pool_size: int = Field(40, ge=1, le=500, description="PostgreSQL connections kept open per process")
+    read_cache: bool = Field(True, description="Cache public product reads per process (PostgreSQL only)")
+    read_cache_entries: int = Field(100_000, ge=1)
     redis_url: str | None = None
     secret_key: str = DEMO_SECRET
     var_dir: Path = Path("var")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
@@ -27,9 +28,9 @@ from shoppable.catalog.schemas import (
     VariantRead,
 )
 from shoppable.identity import service as identity
-from shoppable.identity.deps import CurrentPrincipal, CurrentUser, OptionalPrincipal
+from shoppable.identity.deps import CurrentPrincipal, CurrentUser, principal_from_authorization
 from shoppable.identity.rules import ShopRole
-from shoppable.kit.deps import DbSession
+from shoppable.kit.deps import DbSession, get_database
 from shoppable.kit.http import PROBLEM_RESPONSES, FastJSONResponse
 from shoppable.kit.idempotency import IdempotencyKey, fingerprint, run_once
 from shoppable.kit.pagination import Cursor, Limit
@@ -140,8 +141,22 @@ async def search_products(
 
 
 @router.get("/products/{product_id}", response_model=ProductRead, summary="A product (public: active ones)")
-async def get_product(product_id: str, session: DbSession, principal: OptionalPrincipal) -> Response:
-    return _json(await service.view_product(session, principal, product_id))
+async def get_product(product_id: str, request: Request) -> Response:
+    """The hottest read. Without a token it is served from the process's read cache when it can be; the
+    database evicts what changes (kit/read_cache.py). Its session is opened only on a miss."""
+    database = get_database(request)
+    cache = database.read_cache
+    authorization = request.headers.get("authorization")
+    if cache is not None and authorization is None and (cached := cache.get(product_id)) is not None:
+        return Response(cached, media_type="application/json")
+    generation = cache.generation if cache is not None else 0
+    async with database.session(write=False) as session:
+        principal = await principal_from_authorization(session, authorization)
+        product = await service.view_product(session, principal, product_id)
+    body = orjson.dumps(product, option=orjson.OPT_UTC_Z)
+    if cache is not None and product["status"] == "active":
+        cache.put(product_id, body, generation)
+    return Response(body, media_type="application/json")
 
 
 @router.patch("/products/{product_id}", response_model=ProductRead, summary="Update a product (shop)")

@@ -18,6 +18,7 @@ from shoppable.kit.clock import utcnow
 from shoppable.kit.db import bulk_insert, bulk_update_by_id, core_execute
 from shoppable.kit.errors import ShoppableError
 from shoppable.kit.ids import new_id
+from shoppable.kit.read_cache import invalidate_after_commit
 
 PRODUCT_COLUMNS = tuple(Product.__table__.c)
 VARIANT_COLUMNS = tuple(Variant.__table__.c)
@@ -190,6 +191,7 @@ async def _apply(session: AsyncSession, plans: list[_Plan]) -> None:
     await bulk_insert(session, variants, [v for p in plans for v in p.variant_inserts])
     await bulk_insert(session, movements, [m for p in plans for m in p.movements])
     await search.index_products(session, [p.product for p in plans])
+    invalidate_after_commit(session, [p.product_id for p in plans])
 
 
 async def save_products(
@@ -269,6 +271,7 @@ async def archive_product(session: AsyncSession, product_id: str) -> None:
     await session.execute(
         update(Product).where(Product.id == product_id).values(status="archived", updated_at=utcnow())
     )
+    invalidate_after_commit(session, [product_id])
 
 
 def serialize_product(row: Any, variants: Sequence[Any]) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from shoppable.kit.db import core_execute
 from shoppable.kit.errors import ShoppableError, not_found
 from shoppable.kit.ids import new_id
 from shoppable.kit.pagination import decode_cursor, encode_cursor
+from shoppable.kit.read_cache import invalidate_after_commit
 
 Sort = Literal["relevance", "newest", "price_asc", "price_desc", "best_selling"]
 
@@ -327,7 +328,9 @@ async def list_shop_products(
 
 
 async def _variant_for_shop(session: AsyncSession, principal: Principal, variant_id: str) -> Any:
-    row = (await session.execute(select(Variant.id, Variant.shop_id).where(Variant.id == variant_id))).first()
+    row = (
+        await session.execute(select(Variant.id, Variant.shop_id, Variant.product_id).where(Variant.id == variant_id))
+    ).first()
     if row is None or not await can_act_for(session, principal, row.shop_id):
         raise not_found("Variant")
     return row
@@ -360,6 +363,7 @@ async def change_inventory(
     after = await session.scalar(statement.returning(quantity).execution_options(synchronize_session=False))
     if after is None:
         raise ShoppableError("insufficient_stock", 409, f"Stock cannot go below zero (adjust by {delta}).")
+    invalidate_after_commit(session, [variant.product_id])
     if delta:
         session.add(
             InventoryMovement(

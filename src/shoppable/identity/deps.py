@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.identity import service
 from shoppable.identity.rules import Principal
@@ -21,15 +22,25 @@ _bearer = OAuth2PasswordBearer(
 _UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 
 
-async def _optional_principal(session: DbSession, token: Annotated[str | None, Depends(_bearer)]) -> Principal | None:
-    if not token:
+async def principal_from_authorization(session: AsyncSession, authorization: str | None) -> Principal | None:
+    """The caller named by an ``Authorization`` header: None without one, 401 for a bad one."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if not authorization or scheme.lower() != "bearer" or not token.strip():
         return None
+    return await _authenticated(session, token.strip())
+
+
+async def _authenticated(session: AsyncSession, token: str) -> Principal:
     principal = await service.authenticate(session, token)
     if principal is None:
         raise ShoppableError(
             "invalid_token", 401, "The bearer token is unknown, expired or revoked.", headers=_UNAUTHORIZED
         )
     return principal
+
+
+async def _optional_principal(session: DbSession, token: Annotated[str | None, Depends(_bearer)]) -> Principal | None:
+    return await _authenticated(session, token) if token else None
 
 
 async def _principal(principal: Annotated[Principal | None, Depends(_optional_principal)]) -> Principal:

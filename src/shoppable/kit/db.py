@@ -17,6 +17,8 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import DateTime, TypeDecorator
 
+from shoppable.kit.read_cache import ReadCache
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -113,6 +115,8 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False, pooled: bool = True, pool_size: int = 40) -> None:
         self.url = url
+        # Set by the app when reads are cached: services then evict what they change (kit/read_cache.py).
+        self.read_cache: ReadCache | None = None
         self.engine = create_engine(url, echo=echo, pooled=pooled, pool_size=pool_size)
         self.is_sqlite = is_sqlite(url)
         self._reader = async_sessionmaker(
@@ -126,11 +130,12 @@ class Database:
     async def session(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
         """A write session in one transaction (committed when the block ends, rolled back if it raises), or
         a read session whose statements each run on their own."""
+        info = {"read_cache": self.read_cache} if self.read_cache is not None else {}
         if not write:
-            async with self._reader() as session:
+            async with self._reader(info=info) as session:
                 yield session
             return
-        async with self._writer() as session, session.begin():
+        async with self._writer(info=info) as session, session.begin():
             yield session
 
     async def dispose(self) -> None:
