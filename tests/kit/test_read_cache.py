@@ -12,7 +12,7 @@ from sqlalchemy import text
 from shoppable.kit.db import Database
 from shoppable.kit.read_cache import ReadCache
 from tests.conftest import ON_POSTGRES
-from tests.helpers import create_product, create_shop, register
+from tests.helpers import Account, create_product, create_shop, register
 
 
 def test_a_value_read_before_an_invalidation_is_not_stored() -> None:
@@ -58,14 +58,20 @@ async def _eventually(condition: Callable[[], bool], seconds: float = 10.0) -> N
 postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="the read cache runs on PostgreSQL only")
 
 
-@postgres_only
-async def test_reads_are_cached_and_own_writes_evict_at_once(client: httpx.AsyncClient, database: Database) -> None:
+@pytest.fixture
+async def cached(client: httpx.AsyncClient, database: Database) -> tuple[ReadCache, Account, dict]:
+    """The app's live cache (once its LISTEN connection is up), a shop owner and one of their products."""
     cache = database.read_cache
     assert cache is not None
     await _eventually(lambda: cache.enabled)
     owner = await register(client)
     shop = await create_shop(client, owner)
-    product = await create_product(client, owner, shop["id"])
+    return cache, owner, await create_product(client, owner, shop["id"])
+
+
+@postgres_only
+async def test_reads_are_cached_and_own_writes_evict_at_once(client: httpx.AsyncClient, cached: tuple) -> None:
+    cache, owner, product = cached
     first = await client.get(f"/api/v1/products/{product['id']}")
     assert cache.get(product["id"]) == first.content
     assert (await client.get(f"/api/v1/products/{product['id']}")).content == first.content
@@ -79,13 +85,10 @@ async def test_reads_are_cached_and_own_writes_evict_at_once(client: httpx.Async
 
 
 @postgres_only
-async def test_writes_from_another_process_evict_through_notify(client: httpx.AsyncClient, database: Database) -> None:
-    cache = database.read_cache
-    assert cache is not None
-    await _eventually(lambda: cache.enabled)
-    owner = await register(client)
-    shop = await create_shop(client, owner)
-    product = await create_product(client, owner, shop["id"])
+async def test_writes_from_another_process_evict_through_notify(
+    client: httpx.AsyncClient, database: Database, cached: tuple
+) -> None:
+    cache, owner, product = cached
     await client.get(f"/api/v1/products/{product['id']}")
     assert cache.get(product["id"]) is not None
     other_process = Database(database.url)  # no read cache: nothing evicts locally, only the trigger speaks
@@ -103,14 +106,9 @@ async def test_writes_from_another_process_evict_through_notify(client: httpx.As
 
 @postgres_only
 async def test_a_lost_listen_connection_turns_the_cache_off_until_it_is_back(
-    client: httpx.AsyncClient, database: Database
+    client: httpx.AsyncClient, database: Database, cached: tuple
 ) -> None:
-    cache = database.read_cache
-    assert cache is not None
-    await _eventually(lambda: cache.enabled)
-    owner = await register(client)
-    shop = await create_shop(client, owner)
-    product = await create_product(client, owner, shop["id"])
+    cache, owner, product = cached
     await client.get(f"/api/v1/products/{product['id']}")
     async with database.session() as session:
         await session.execute(
