@@ -151,5 +151,32 @@ def import_products(
         console.print(f"  row {skipped['row']} ({skipped['handle'] or '-'}): {skipped['reason']}")
 
 
+ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Prove the books: every transaction balances and every balance is the sum of its entries (exit 1 if not)."""
+    from shoppable.kit.db import Database
+    from shoppable.ledger import service as ledger
+
+    async def run() -> list[str]:
+        database = Database(get_settings().database_url)
+        try:
+            async with database.session(write=False) as session:
+                return await ledger.verify(session)
+        finally:
+            await database.dispose()
+
+    problems = asyncio.run(run())
+    for problem in problems:
+        console.print(f"[red]✗[/] {problem}")
+    if problems:
+        console.print(f"[red]The ledger does not verify: {len(problems)} problem(s).[/]")
+        sys.exit(1)
+    console.print("[green]The ledger verifies:[/] every transaction balances, every balance matches its entries.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -4,7 +4,8 @@ from shoppable.catalog import models as catalog_models
 from shoppable.identity import models as identity_models
 from shoppable.kit import idempotency
 from shoppable.kit.db import Base
+from shoppable.ledger import models as ledger_models
 
 metadata = Base.metadata
 
-__all__ = ["catalog_models", "identity_models", "idempotency", "metadata"]
+__all__ = ["catalog_models", "identity_models", "idempotency", "ledger_models", "metadata"]

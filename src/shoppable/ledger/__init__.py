@@ -1,0 +1,1 @@
+"""The double-entry ledger: accounts per owner and purpose, balanced transactions, verification."""
