@@ -1,0 +1,1 @@
+"""Buying: carts, checkout, orders and their lifecycle, cancellations, refunds and returns."""
