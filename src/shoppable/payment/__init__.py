@@ -1,0 +1,1 @@
+"""Payments: the provider protocol orders charge through, and a built-in test provider."""
