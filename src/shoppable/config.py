@@ -19,10 +19,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(40, ge=1, le=500, description="PostgreSQL connections kept open per process")
     read_cache: bool = Field(True, description="Cache public product reads per process (PostgreSQL only)")
     read_cache_entries: int = Field(100_000, ge=1)
-    redis_url: str | None = None
     secret_key: str = DEMO_SECRET
     var_dir: Path = Path("var")
-    public_base_url: str = "http://127.0.0.1:8000"
     access_token_ttl_s: int = 60 * 60 * 24 * 30
     idempotency_ttl_hours: int = 24
     import_max_bytes: int = 200 * 1024 * 1024

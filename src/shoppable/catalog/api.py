@@ -33,11 +33,9 @@ from shoppable.identity.rules import ShopRole
 from shoppable.kit.deps import DbSession, get_database
 from shoppable.kit.http import PROBLEM_RESPONSES, FastJSONResponse
 from shoppable.kit.idempotency import IdempotencyKey, fingerprint, run_once
-from shoppable.kit.pagination import Cursor, Limit
+from shoppable.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"], responses=PROBLEM_RESPONSES)
-
-ShopId = Annotated[str, "shop id"]
 
 
 def _json(body: Any, status_code: int = 200) -> Response:
@@ -106,7 +104,7 @@ async def create_product(
     summary="All the shop's products, any status (shop)",
 )
 async def list_shop_products(
-    shop_id: str, session: DbSession, principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None
+    shop_id: str, session: DbSession, principal: CurrentPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Response:
     items, next_cursor = await service.list_shop_products(session, principal, shop_id, limit=limit, cursor=cursor)
     return _json({"items": items, "next_cursor": next_cursor})
@@ -123,7 +121,7 @@ async def search_products(
     min_price: Annotated[int | None, Query(ge=0, le=10**15, description="Minor units")] = None,
     max_price: Annotated[int | None, Query(ge=0, le=10**15, description="Minor units")] = None,
     sort: service.Sort | None = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Response:
     items, next_cursor = await service.search_products(
@@ -184,7 +182,11 @@ async def change_inventory(
     summary="The stock audit trail of a variant, newest first (shop)",
 )
 async def list_inventory_movements(
-    variant_id: str, session: DbSession, principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None
+    variant_id: str,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> InventoryMovementPage:
     rows, next_cursor = await service.inventory_movements(session, principal, variant_id, limit=limit, cursor=cursor)
     items = [InventoryMovementRead.model_validate(r, from_attributes=True) for r in rows]

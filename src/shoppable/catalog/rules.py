@@ -9,7 +9,6 @@ from typing import Any
 
 import nh3
 
-MAX_OPTIONS = 3
 DEFAULT_VARIANT_TITLE = "Default Title"
 
 _HTML_TAGS = {
@@ -199,16 +198,16 @@ def resolve_options(
     return resolved, errors
 
 
-def duplicate_skus(skus: list[str | None]) -> list[int]:
-    """Indexes of variants whose SKU repeats an earlier one in the same list."""
-    seen: set[str] = set()
+def duplicate_skus(skus: list[str | None]) -> list[tuple[int, int]]:
+    """(index, index of the first variant with that SKU) for every variant that repeats an earlier SKU."""
+    first: dict[str, int] = {}
     duplicates = []
     for index, sku in enumerate(skus):
         if sku is None:
             continue
-        if sku in seen:
-            duplicates.append(index)
-        seen.add(sku)
+        if sku in first:
+            duplicates.append((index, first[sku]))
+        first.setdefault(sku, index)
     return duplicates
 
 

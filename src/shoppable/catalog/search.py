@@ -15,8 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.catalog.rules import html_to_text
 
-TABLE = "product_search"
-
 SQLITE_DDL = [
     "CREATE VIRTUAL TABLE product_search USING fts5("
     "product_id UNINDEXED, title, tags, vendor, body, tokenize = 'porter unicode61 remove_diacritics 2')"

@@ -23,7 +23,7 @@ from shoppable.catalog.products import (
     serialize_variant,
     variants_of,
 )
-from shoppable.catalog.rules import FieldError, ProductSpec, VariantSpec, resolve_options, sanitize_html
+from shoppable.catalog.rules import FieldError, ProductSpec, VariantSpec, duplicate_skus, resolve_options, sanitize_html
 from shoppable.catalog.schemas import InventoryChange, ProductCreate, ProductUpdate, VariantIn
 from shoppable.catalog.shops import can_act_for, get_shop, require_shop
 from shoppable.identity.rules import Principal
@@ -56,12 +56,10 @@ def _variant_specs(variants: list[VariantIn], currency: str) -> tuple[VariantSpe
         for i, v in enumerate(variants)
         if v.currency is not None and v.currency != currency
     ]
-    seen: dict[str, int] = {}
-    for i, v in enumerate(variants):
-        if v.sku is not None:
-            if v.sku in seen:
-                errors.append(FieldError(("variants", i, "sku"), f"same SKU as variant {seen[v.sku]}"))
-            seen.setdefault(v.sku, i)
+    errors += [
+        FieldError(("variants", i, "sku"), f"same SKU as variant {first}")
+        for i, first in duplicate_skus([v.sku for v in variants])
+    ]
     if errors:
         raise _validation_failed(errors)
     return tuple(

@@ -62,8 +62,6 @@ async def bearer_token(token: Annotated[str | None, Depends(_bearer)]) -> str:
     return token
 
 
-OptionalPrincipal = Annotated[Principal | None, Depends(_optional_principal)]
-"""Anyone; a bad token is still refused (401) rather than silently ignored."""
 CurrentPrincipal = Annotated[Principal, Depends(_principal)]
 """A signed-in user or a shop API key."""
 CurrentUser = Annotated[Principal, Depends(_user)]

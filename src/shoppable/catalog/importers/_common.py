@@ -7,7 +7,7 @@ import csv
 import io
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
@@ -214,6 +214,21 @@ def find_column(index: dict[str, int], *names: str) -> int | None:
         if position is not None:
             return position
     return None
+
+
+def column_finder(index: dict[str, int], width: int) -> Callable[..., int]:
+    """``col(*names)``: the first present column, else ``width`` (the blank cell every row is padded with)."""
+
+    def col(*names: str) -> int:
+        position = find_column(index, *names)
+        return width if position is None else position
+
+    return col
+
+
+def missing_columns(kind: str, missing: list[str]) -> ImportFileError:
+    plural = "s" if len(missing) > 1 else ""
+    return ImportFileError(f"The file is not a {kind}: it has no {', '.join(missing)} column{plural}.")
 
 
 class VariantDraft(NamedTuple):

@@ -12,8 +12,10 @@ from shoppable.catalog.importers._common import (
     VariantDraft,
     assemble_variants,
     clean,
+    column_finder,
     dedupe_images,
     find_column,
+    missing_columns,
     option_values,
     parse_grams,
     parse_int,
@@ -23,7 +25,6 @@ from shoppable.catalog.importers._common import (
     split_list,
 )
 from shoppable.catalog.importers.records import (
-    ImportFileError,
     ImportItem,
     ProductRecord,
     SkippedRow,
@@ -98,14 +99,8 @@ def parse_shopify_csv(stream: IO[bytes], currency: str) -> Iterator[ImportItem]:
 def _columns(index: dict[str, int], width: int) -> _Columns:
     missing = [label for label, names in _REQUIRED if find_column(index, *names) is None]
     if missing:
-        raise ImportFileError(
-            f"The file is not a Shopify product CSV: it has no {', '.join(missing)} column"
-            f"{'s' if len(missing) > 1 else ''}."
-        )
-
-    def col(*names: str) -> int:
-        position = find_column(index, *names)
-        return width if position is None else position
+        raise missing_columns("Shopify product CSV", missing)
+    col = column_finder(index, width)
 
     return _Columns(
         handle=col("handle", "url handle"),

@@ -9,8 +9,9 @@ from typing import IO
 
 from shoppable.catalog.importers._common import (
     clean,
+    column_finder,
     dedupe_images,
-    find_column,
+    missing_columns,
     parse_grams,
     parse_int,
     parse_price,
@@ -19,7 +20,6 @@ from shoppable.catalog.importers._common import (
 )
 from shoppable.catalog.importers.records import (
     ImageRecord,
-    ImportFileError,
     ImportItem,
     ProductRecord,
     SkippedRow,
@@ -95,14 +95,8 @@ def parse_woocommerce_csv(stream: IO[bytes], currency: str) -> Iterator[ImportIt
 def _columns(index: dict[str, int], width: int) -> _Columns:
     missing = [name for name in _REQUIRED if name.casefold() not in index]
     if missing:
-        raise ImportFileError(
-            f"The file is not a WooCommerce product CSV: it has no {', '.join(missing)} column"
-            f"{'s' if len(missing) > 1 else ''}."
-        )
-
-    def col(*names: str) -> int:
-        position = find_column(index, *names)
-        return width if position is None else position
+        raise missing_columns("WooCommerce product CSV", missing)
+    col = column_finder(index, width)
 
     attributes: list[tuple[int, int, int]] = []
     weight, weight_unit = width, "kg"
