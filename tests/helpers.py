@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -75,3 +78,19 @@ async def add_staff(client: httpx.AsyncClient, owner: Account, shop_id: str, sta
         headers=owner.headers,
     )
     assert response.status_code == 201, response.text
+
+
+async def run_shoppable(*args: str) -> tuple[int, str]:
+    """Run the real `shoppable` command against the test database; its exit code and output."""
+    env = dict(os.environ, SHOPPABLE_DATABASE_URL=os.environ["SHOPPABLE_TEST_DATABASE_URL"], COLUMNS="200")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "shoppable.cli",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    return process.returncode or 0, output.decode()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,24 +14,7 @@ from shoppable.config import get_settings
 from shoppable.demo.seed import SELLER, seed_demo
 from shoppable.identity import service as identity
 from shoppable.kit.db import Database
-from tests.conftest import DATABASE_URL
-from tests.helpers import unique
-
-
-async def shoppable(*args: str) -> tuple[int, str]:
-    """Run the real `shoppable` command against the test database; its exit code and output."""
-    env = dict(os.environ, SHOPPABLE_DATABASE_URL=DATABASE_URL, COLUMNS="200")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "shoppable.cli",
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await process.communicate()
-    return process.returncode or 0, output.decode()
+from tests.helpers import run_shoppable, unique
 
 
 async def _shop_slug(database: Database) -> str:
@@ -55,7 +35,7 @@ async def test_cli_import_prints_the_report(database: Database, tmp_path: Path) 
         "cli-mug,CLI Mug,Title,Default Title,CLI-MUG,9.50\n"
         "cli-bad,CLI Bad,Title,Default Title,CLI-BAD,nine\n"
     )
-    code, output = await shoppable("import", "--shop", slug, str(export))
+    code, output = await run_shoppable("import", "--shop", slug, str(export))
     assert code == 0, output
     assert "1 products created" in output
     assert "row 3" in output
@@ -69,10 +49,10 @@ async def test_cli_import_refuses_a_bad_file_and_an_unknown_shop(database: Datab
     slug = await _shop_slug(database)
     bad = tmp_path / "bad.csv"
     bad.write_text("Handle,Name\nx,y\n")
-    code, output = await shoppable("import", "--shop", slug, "--format", "shopify_csv", str(bad))
+    code, output = await run_shoppable("import", "--shop", slug, "--format", "shopify_csv", str(bad))
     assert code == 1
     assert "Import failed" in output
-    code, output = await shoppable("import", "--shop", "no-such-shop", str(bad))
+    code, output = await run_shoppable("import", "--shop", "no-such-shop", str(bad))
     assert code == 1
     assert "Shop not found" in output
 

@@ -93,11 +93,16 @@ async def test_missing_shop_is_404_for_shop_scoped_writes(client: httpx.AsyncCli
     for path, body in (
         ("/api/v1/shops/shop_missing/products", {"title": "x", "variants": [{"price": 1}]}),
         ("/api/v1/shops/shop_missing/api-keys", {}),
+        ("/api/v1/shops/shop_missing/members", {"email": owner.email}),
     ):
         response = await client.post(path, json=body, headers=owner.headers)
         assert response.status_code == 404, path
     listing = await client.get("/api/v1/shops/shop_missing/products", headers=owner.headers)
     assert listing.status_code == 404
+    upload = await client.post(
+        "/api/v1/shops/shop_missing/imports", files={"file": ("a.csv", b"Handle,Title\n")}, headers=owner.headers
+    )
+    assert upload.status_code == 404
 
 
 async def test_token_form_needs_both_fields(client: httpx.AsyncClient) -> None:

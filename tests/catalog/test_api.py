@@ -362,3 +362,18 @@ async def test_long_option_values_fit(client: httpx.AsyncClient, owner: Account,
     )
     assert product["variants"][0]["options"] == values
     assert len(product["variants"][0]["title"]) == 255
+
+
+async def test_patch_refuses_a_taken_handle_or_sku(client: httpx.AsyncClient, owner: Account, shop: dict) -> None:
+    first = await create_product(client, owner, shop["id"])
+    second = await create_product(client, owner, shop["id"])
+    url = f"/api/v1/products/{second['id']}"
+    handle = await client.patch(url, json={"handle": first["handle"]}, headers=owner.headers)
+    assert handle.status_code == 409
+    assert handle.json()["code"] == "handle_taken"
+    variants = [{"sku": first["variants"][0]["sku"], "options": {"Size": "S"}, "price": 100}]
+    sku = await client.patch(url, json={"variants": variants}, headers=owner.headers)
+    assert sku.status_code == 409
+    assert sku.json()["code"] == "sku_taken"
+    assert sku.json()["errors"][0]["loc"] == ["body", "variants", 0, "sku"]
+    assert (await client.get(url)).json() == second

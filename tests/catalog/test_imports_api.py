@@ -253,3 +253,21 @@ async def test_out_of_range_numbers_are_reported_and_negative_stock_is_zero(
     assert [s["row"] for s in report["skipped"]] == [3, 4, 5]
     [product] = await all_products(client, owner, shop["id"])
     assert product["variants"][0]["inventory_quantity"] == 0
+
+
+async def test_oversized_upload_is_413_and_stores_nothing(
+    client: httpx.AsyncClient, owner: Account, shop: dict
+) -> None:
+    from shoppable.config import get_settings
+
+    settings = get_settings()
+    limit, settings.import_max_bytes = settings.import_max_bytes, 64
+    try:
+        response = await start_import(
+            client, owner, shop["id"], "big.csv", b"Handle,Title,Variant Price\n" + b"x" * 100
+        )
+    finally:
+        settings.import_max_bytes = limit
+    assert response.status_code == 413
+    assert response.json()["code"] == "file_too_large"
+    assert not [p for p in (settings.var_dir / "imports").iterdir() if p.name.startswith(".upload-")]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +16,7 @@ from shoppable.ledger import service as ledger
 from shoppable.ledger.rules import Leg
 from shoppable.ledger.service import AccountRef, LedgerError
 from tests.conftest import DATABASE_URL
-from tests.helpers import unique
+from tests.helpers import run_shoppable, unique
 
 
 async def _accounts(database: Database, count: int, currency: str = "USD", *, guarded: bool = False) -> list[str]:
@@ -197,27 +195,12 @@ async def test_verify_finds_tampering_and_the_command_exits_non_zero(database: D
             problems = await ledger.verify(session)
         assert any(transaction in p and "does not balance" in p for p in problems)
         assert any(a in p and "shows 3 but its entries sum to 4" in p for p in problems)
-        code, output = await _shoppable("ledger", "verify")
+        code, output = await run_shoppable("ledger", "verify")
         assert code == 1
         assert "does not verify" in output
     finally:
         async with database.session() as session:
             await session.execute(text("DELETE FROM ledger_entries WHERE id = 'ent_bogus'"))
-    code, output = await _shoppable("ledger", "verify")
+    code, output = await run_shoppable("ledger", "verify")
     assert code == 0, output
     assert "verifies" in output
-
-
-async def _shoppable(*args: str) -> tuple[int, str]:
-    env = dict(os.environ, SHOPPABLE_DATABASE_URL=DATABASE_URL, COLUMNS="200")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "shoppable.cli",
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await process.communicate()
-    return process.returncode or 0, output.decode()
