@@ -16,6 +16,8 @@ os.environ["SHOPPABLE_DATABASE_URL"] = os.environ["SHOPPABLE_TEST_DATABASE_URL"]
 os.environ["SHOPPABLE_VAR_DIR"] = str(_TMP / "var")
 os.environ["SHOPPABLE_ARGON2_MEMORY_KIB"] = "1024"
 os.environ["SHOPPABLE_ARGON2_TIME_COST"] = "1"
+# Tests drive the worker themselves (with a clock they choose) instead of a background task.
+os.environ["SHOPPABLE_WORKER_IN_PROCESS"] = "false"
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402

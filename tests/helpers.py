@@ -94,3 +94,38 @@ async def run_shoppable(*args: str) -> tuple[int, str]:
     )
     output, _ = await process.communicate()
     return process.returncode or 0, output.decode()
+
+
+ADDRESS = {"name": "Ana Buyer", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"}
+
+
+async def buy(
+    client: httpx.AsyncClient,
+    buyer: Account,
+    items: list[dict[str, Any]],
+    *,
+    token: str = "tok_visa",
+    key: str | None = None,
+) -> httpx.Response:
+    """Buy now through the API (the response is returned as is, whatever its status)."""
+    headers = dict(buyer.headers)
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    return await client.post(
+        "/api/v1/orders",
+        json={"items": items, "shipping_address": ADDRESS, "payment": {"token": token}},
+        headers=headers,
+    )
+
+
+async def bought(client: httpx.AsyncClient, buyer: Account, variant_id: str, quantity: int = 1) -> dict[str, Any]:
+    """One paid order for ``quantity`` units of a variant."""
+    response = await buy(client, buyer, [{"variant_id": variant_id, "quantity": quantity}])
+    assert response.status_code == 201, response.text
+    (order,) = response.json()["orders"]
+    return dict(order)
+
+
+async def stock_of(client: httpx.AsyncClient, product_id: str, variant_id: str) -> int:
+    product = (await client.get(f"/api/v1/products/{product_id}")).json()
+    return int(next(v for v in product["variants"] if v["id"] == variant_id)["inventory_quantity"])

@@ -21,6 +21,22 @@ PROTECTED = [
     ("GET", "/api/v1/variants/{variant}/inventory/movements"),
     ("POST", "/api/v1/shops/{shop}/imports"),
     ("GET", "/api/v1/imports/imp_any"),
+    ("GET", "/api/v1/cart"),
+    ("POST", "/api/v1/cart/items"),
+    ("PATCH", "/api/v1/cart/items/cl_any"),
+    ("DELETE", "/api/v1/cart/items/cl_any"),
+    ("POST", "/api/v1/checkout"),
+    ("POST", "/api/v1/orders"),
+    ("GET", "/api/v1/orders"),
+    ("GET", "/api/v1/orders/ord_any"),
+    ("GET", "/api/v1/shops/{shop}/orders"),
+    ("POST", "/api/v1/orders/ord_any/ship"),
+    ("POST", "/api/v1/orders/ord_any/deliver"),
+    ("POST", "/api/v1/orders/ord_any/cancel"),
+    ("POST", "/api/v1/orders/ord_any/refunds"),
+    ("POST", "/api/v1/orders/ord_any/returns"),
+    ("POST", "/api/v1/returns/ret_any/approve"),
+    ("POST", "/api/v1/returns/ret_any/reject"),
 ]
 
 
@@ -49,7 +65,10 @@ def test_every_route_in_the_schema_is_covered(app: object) -> None:
             p.replace("{shop_id}", "{shop}")
             .replace("{product_id}", "{product}")
             .replace("{variant_id}", "{variant}")
-            .replace("{import_id}", "imp_any"),
+            .replace("{import_id}", "imp_any")
+            .replace("{order_id}", "ord_any")
+            .replace("{line_id}", "cl_any")
+            .replace("{return_id}", "ret_any"),
         )
         for m, p in routes - public
     }

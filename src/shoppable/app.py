@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -19,7 +20,17 @@ from shoppable.kit import idempotency
 from shoppable.kit.db import Database
 from shoppable.kit.http import FastJSONResponse, RequestIdMiddleware, install_error_handlers
 from shoppable.kit.read_cache import PostgresInvalidation, ReadCache
+from shoppable.order import api as order_api
+from shoppable.payment.provider import PaymentProvider
+from shoppable.payment.test_provider import TestPaymentProvider
 from shoppable.web import pages
+from shoppable.worker import Worker
+
+
+def payment_provider(settings: Settings) -> PaymentProvider:
+    if settings.payment_provider == "test":
+        return TestPaymentProvider()
+    raise RuntimeError(f"Unknown SHOPPABLE_PAYMENT_PROVIDER {settings.payment_provider!r}; this build has: test")
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -39,7 +50,15 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         async with db.session() as session:
             await idempotency.purge_expired(session, timedelta(hours=settings.idempotency_ttl_hours))
         await app.state.import_runner.resume()
+        stop = asyncio.Event()
+        background = None
+        if settings.worker_in_process:
+            worker = Worker(db, settings, provider)
+            background = asyncio.get_running_loop().create_task(worker.run_forever(stop))
         yield
+        stop.set()
+        if background is not None:
+            await background
         await app.state.import_runner.drain()
         if invalidation is not None:
             await invalidation.stop()
@@ -56,11 +75,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.settings = settings
     app.state.database = db
     app.state.import_runner = ImportRunner(db)
+    provider = payment_provider(settings)
+    app.state.payment_provider = provider
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(identity_api.router)
     app.include_router(account.router)
     app.include_router(catalog_api.router)
+    app.include_router(order_api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")
 

@@ -1,4 +1,4 @@
-"""The ``shoppable`` command: serve, migrate, demo, import."""
+"""The ``shoppable`` command: serve, worker, migrate, demo, import, ledger verify."""
 
 from __future__ import annotations
 
@@ -149,6 +149,42 @@ def import_products(
     )
     for skipped in report.skipped:
         console.print(f"  row {skipped['row']} ({skipped['handle'] or '-'}): {skipped['reason']}")
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Run one round and exit")] = False,
+) -> None:
+    """Dispatch outbox events and run timed jobs (unpaid orders expire, delivered orders complete)."""
+    import signal
+
+    from shoppable.app import payment_provider
+    from shoppable.kit.db import Database
+    from shoppable.worker import Worker
+
+    settings = get_settings()
+
+    async def run() -> None:
+        database = Database(settings.database_url, pool_size=2)
+        worker = Worker(database, settings, payment_provider(settings))
+        try:
+            if once:
+                done = await worker.run_once()
+                console.print(
+                    f"dispatched {done.dispatched} event(s), expired {done.expired} unpaid order(s), "
+                    f"completed {done.completed} order(s)"
+                )
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
+            console.print("[green]Worker running[/] (Ctrl+C stops it)")
+            await worker.run_forever(stop)
+        finally:
+            await database.dispose()
+
+    asyncio.run(run())
 
 
 ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)

@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
     sql_echo: bool = False
+    # Orders and money (defaults follow TikTok Shop's published seller rules).
+    platform_fee_bps: int = Field(600, ge=0, le=10_000, description="The platform's referral fee on each line")
+    order_unpaid_ttl_minutes: int = Field(30, ge=1, description="Unpaid orders are cancelled after this")
+    return_window_days: int = Field(15, ge=0, description="Buyers may ask for a return this long after delivery")
+    payment_provider: str = Field("test", description="test: the built-in provider with Stripe's test tokens")
+    # The outbox worker and timed jobs run inside `shoppable serve` unless a separate `shoppable worker` does.
+    worker_in_process: bool = True
+    worker_poll_s: float = Field(1.0, gt=0)
 
     def check_production_ready(self) -> None:
         if self.environment == "production" and self.secret_key == DEMO_SECRET:

@@ -2,10 +2,21 @@
 
 from shoppable.catalog import models as catalog_models
 from shoppable.identity import models as identity_models
-from shoppable.kit import idempotency
+from shoppable.kit import idempotency, outbox
 from shoppable.kit.db import Base
 from shoppable.ledger import models as ledger_models
+from shoppable.order import models as order_models
+from shoppable.payment import models as payment_models
 
 metadata = Base.metadata
 
-__all__ = ["catalog_models", "identity_models", "idempotency", "ledger_models", "metadata"]
+__all__ = [
+    "catalog_models",
+    "identity_models",
+    "idempotency",
+    "ledger_models",
+    "metadata",
+    "order_models",
+    "outbox",
+    "payment_models",
+]

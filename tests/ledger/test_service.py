@@ -177,7 +177,7 @@ def test_any_sequence_of_postings_keeps_the_books_right(migrated: None, moves: l
 
 
 async def test_verify_finds_tampering_and_the_command_exits_non_zero(database: Database) -> None:
-    a, b = await _accounts(database, 2)
+    a, b = await _accounts(database, 2, guarded=True)
     async with database.session() as session:
         transaction = await ledger.post(
             session, kind="t", reference=unique(), legs=[Leg(a, Money(3, "USD")), Leg(b, Money(-3, "USD"))]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.identity import service
 from shoppable.identity.rules import Principal
-from shoppable.kit.deps import DbSession
+from shoppable.kit.deps import DbSession, get_database
 from shoppable.kit.errors import ShoppableError
 
 _bearer = OAuth2PasswordBearer(
@@ -55,6 +55,12 @@ async def _user(principal: Annotated[Principal, Depends(_principal)]) -> Princip
     return principal
 
 
+async def _user_outside_transaction(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+    async with get_database(request).session(write=False) as session:
+        principal = await _authenticated(session, token) if token else None
+    return await _user(await _principal(principal))
+
+
 async def bearer_token(token: Annotated[str | None, Depends(_bearer)]) -> str:
     """The raw bearer token of the request (for revoking it)."""
     if not token:
@@ -66,3 +72,6 @@ CurrentPrincipal = Annotated[Principal, Depends(_principal)]
 """A signed-in user or a shop API key."""
 CurrentUser = Annotated[Principal, Depends(_user)]
 """A signed-in user (``user_id`` is set)."""
+CurrentUserOwnTransactions = Annotated[Principal, Depends(_user_outside_transaction)]
+"""A signed-in user, authenticated without opening the request's transaction: for endpoints that run their
+own transactions (checkout commits in two steps around the payment)."""

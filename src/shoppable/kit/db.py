@@ -224,3 +224,37 @@ async def bulk_update_by_id(session: AsyncSession, table: Table, rows: list[dict
     await core_execute(
         session, text(f"UPDATE {table.name} SET {assignments} FROM {staging} WHERE {table.name}.id = {staging}.id")
     )
+
+
+async def insert_ignoring_conflicts(
+    session: AsyncSession, table: Table, rows: list[dict[str, Any]], *, returning: Any = None
+) -> list[Any]:
+    """``INSERT ... ON CONFLICT DO NOTHING`` on either engine, in one round trip and without a savepoint.
+
+    With ``returning`` (a column), the values of the rows actually inserted. A row that conflicts with one
+    being written by a concurrent transaction waits for it, then is skipped if that transaction committed.
+    """
+    if not rows:
+        return []
+    statement: Any
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        statement = postgresql.insert(table).values(rows).on_conflict_do_nothing()
+    else:
+        from sqlalchemy.dialects import sqlite
+
+        statement = sqlite.insert(table).values(rows).on_conflict_do_nothing()
+    if returning is None:
+        await core_execute(session, statement)
+        return []
+    return list((await core_execute(session, statement.returning(returning))).scalars())
+
+
+def after_commit(session: AsyncSession, callback: Any) -> None:
+    """Call ``callback()`` once the session's current transaction commits (never if it rolls back)."""
+
+    def _run(_sync_session: Any) -> None:
+        callback()
+
+    event.listen(session.sync_session, "after_commit", _run, once=True)

@@ -73,14 +73,7 @@ class FastJSONResponse(JSONResponse):
         return orjson.dumps(content, option=orjson.OPT_UTC_Z)
 
 
-def problem(
-    status: int,
-    code: str,
-    detail: str,
-    *,
-    errors: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response:
+def problem_body(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE + code,
         "title": _TITLES.get(status, "Error"),
@@ -90,7 +83,26 @@ def problem(
     }
     if errors:
         body["errors"] = errors
+    return body
+
+
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body = problem_body(status, code, detail, errors)
     return Response(orjson.dumps(body), status_code=status, headers=headers, media_type="application/problem+json")
+
+
+def stored_response(status: int, body: Any) -> Response:
+    """A response kept for replay (idempotency): JSON, or problem details when it was an error."""
+    if status >= 400:
+        return Response(orjson.dumps(body), status_code=status, media_type="application/problem+json")
+    return FastJSONResponse(body, status_code=status)
 
 
 def _jsonable_loc(loc: Any) -> list[str | int]:

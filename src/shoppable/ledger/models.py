@@ -19,7 +19,8 @@ class LedgerAccount(Base):
     owner_id: Mapped[str] = mapped_column(String(40))
     purpose: Mapped[str] = mapped_column(String(64))  # payable_pending, fee_revenue, clearing...
     currency: Mapped[str] = mapped_column(String(3))
-    # The sum of the account's entries, kept by the same statement that posts them (verified by `ledger verify`).
+    # Guarded accounts (may_go_negative false) keep the sum of their entries here, moved by the posting itself
+    # (verified by `ledger verify`); other accounts' balances are summed from their entries when read.
     balance: Mapped[int] = mapped_column(BigInteger, default=0)
     may_go_negative: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]

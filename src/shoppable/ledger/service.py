@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, text, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.kit.clock import utcnow
-from shoppable.kit.db import bulk_insert
+from shoppable.kit.db import after_commit, bulk_insert, insert_ignoring_conflicts
 from shoppable.kit.errors import ShoppableError
 from shoppable.kit.ids import new_id
 from shoppable.kit.money import Money, check_currency
@@ -30,123 +30,211 @@ class AccountRef:
     currency: str
 
 
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """One balanced transaction to post: a money event, booked once per ``(kind, reference)``."""
+
+    kind: str
+    reference: str
+    legs: list[Leg]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _AccountFacts:
+    currency: str
+    may_go_negative: bool
+
+
+# Accounts never change currency or guard and are never deleted: what a committed transaction proved
+# exists is remembered per process, so a posting to known accounts costs no lookup.
+_known_accounts: dict[str, _AccountFacts] = {}
+
+
+def account_id(ref: AccountRef) -> str:
+    """An account's id follows from its owner, purpose and currency: opening needs no lookup."""
+    key = "\x1f".join((ref.owner_type, ref.owner_id, ref.purpose, ref.currency))
+    return "acct_" + hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
 async def open_account(session: AsyncSession, ref: AccountRef, *, may_go_negative: bool = True) -> str:
     """The id of the account for this owner, purpose and currency, created on first use."""
-    check_currency(ref.currency)
-    found = await _account_id(session, ref)
-    if found is not None:
-        return found
-    account = LedgerAccount(
-        id=new_id("acct"),
-        owner_type=ref.owner_type,
-        owner_id=ref.owner_id,
-        purpose=ref.purpose,
-        currency=ref.currency,
-        balance=0,
-        may_go_negative=may_go_negative,
-        created_at=utcnow(),
-    )
-    try:
-        async with session.begin_nested():
-            session.add(account)
-    except IntegrityError:  # opened by a concurrent transaction first
-        found = await _account_id(session, ref)
-        assert found is not None
-        return found
-    return account.id
+    (opened,) = await open_accounts(session, [(ref, may_go_negative)])
+    return opened
 
 
-async def _account_id(session: AsyncSession, ref: AccountRef) -> str | None:
-    return await session.scalar(
-        select(LedgerAccount.id).where(
-            LedgerAccount.owner_type == ref.owner_type,
-            LedgerAccount.owner_id == ref.owner_id,
-            LedgerAccount.purpose == ref.purpose,
-            LedgerAccount.currency == ref.currency,
+async def open_accounts(session: AsyncSession, specs: list[tuple[AccountRef, bool]]) -> list[str]:
+    """Open several accounts (ref, may go negative) in one statement; their ids in the order given."""
+    ids = [account_id(ref) for ref, _ in specs]
+    rows = []
+    for (ref, may_go_negative), opened in zip(specs, ids, strict=True):
+        check_currency(ref.currency)
+        if opened not in _known_accounts:
+            rows.append(
+                {
+                    "id": opened,
+                    "owner_type": ref.owner_type,
+                    "owner_id": ref.owner_id,
+                    "purpose": ref.purpose,
+                    "currency": ref.currency,
+                    "balance": 0,
+                    "may_go_negative": may_go_negative,
+                    "created_at": utcnow(),
+                }
+            )
+    await insert_ignoring_conflicts(session, LedgerAccount.__table__, rows)  # type: ignore[arg-type]
+    return ids
+
+
+async def _account_facts(session: AsyncSession, ids: set[str]) -> dict[str, _AccountFacts]:
+    facts = {i: _known_accounts[i] for i in ids if i in _known_accounts}
+    unknown = ids - facts.keys()
+    if unknown:
+        rows = await session.execute(
+            select(LedgerAccount.id, LedgerAccount.currency, LedgerAccount.may_go_negative).where(
+                LedgerAccount.id.in_(unknown)
+            )
         )
-    )
+        found = {row.id: _AccountFacts(row.currency, row.may_go_negative) for row in rows}
+        facts.update(found)
+        after_commit(session, lambda: _known_accounts.update(found))
+    return facts
 
 
 async def post(session: AsyncSession, *, kind: str, reference: str, legs: list[Leg], description: str = "") -> str:
-    """Post one balanced transaction in the caller's database transaction; returns its id.
+    """Post one balanced transaction in the caller's database transaction; returns its id."""
+    (posted,) = await post_many(session, [Posting(kind, reference, legs, description)])
+    return posted
 
-    Balances move by conditional updates taken in account-id order (no deadlock between two postings
-    that touch the same accounts); an account that may not go negative refuses with 409
-    ``insufficient_balance``, and the caller's whole transaction rolls back. The same ``kind`` and
-    ``reference`` posted twice is refused with 409 ``already_posted``: a money event is booked once.
+
+async def post_many(session: AsyncSession, postings: list[Posting]) -> list[str]:
+    """Post balanced transactions in the caller's database transaction, in three statements whatever
+    their number; returns their ids.
+
+    The same ``kind`` and ``reference`` posted twice is refused with 409 ``already_posted``: a money event
+    is booked once. Accounts that may not go negative keep a running balance, moved by conditional updates
+    in account-id order (no deadlock between postings touching the same accounts); one that would go
+    negative refuses with 409 ``insufficient_balance`` and the caller's whole transaction rolls back.
+    Other accounts' balances are the sum of their entries: every checkout credits the platform's fee
+    account, and a running balance there would make all checkouts queue on one row.
     """
-    problem = check_postable(legs)
-    if problem is not None:
-        raise LedgerError(f"{kind} {reference}: {problem}")
-    deltas: dict[str, int] = defaultdict(int)
-    currencies: dict[str, str] = {}
-    for leg in legs:
-        deltas[leg.account_id] += leg.amount.amount
-        currencies[leg.account_id] = leg.amount.currency
-    rows = await session.execute(select(LedgerAccount.id, LedgerAccount.currency).where(LedgerAccount.id.in_(deltas)))
-    accounts = {account_id: currency for account_id, currency in rows}
-    for account_id, currency in currencies.items():
-        if accounts.get(account_id) != currency:
-            raise LedgerError(f"{kind} {reference}: account {account_id} is not a {currency} account")
-    transaction_id = new_id("txn")
-    try:
-        async with session.begin_nested():
-            session.add(
-                LedgerTransaction(
-                    id=transaction_id, kind=kind, reference=reference, description=description, created_at=utcnow()
+    if not postings:
+        return []
+    facts = await _account_facts(session, {leg.account_id for p in postings for leg in p.legs})
+    for p in postings:
+        problem = check_postable(p.legs)
+        if problem is not None:
+            raise LedgerError(f"{p.kind} {p.reference}: {problem}")
+        for leg in p.legs:
+            known = facts.get(leg.account_id)
+            if known is None or known.currency != leg.amount.currency:
+                raise LedgerError(
+                    f"{p.kind} {p.reference}: account {leg.account_id} is not a {leg.amount.currency} account"
                 )
-            )
-    except IntegrityError:
-        raise ShoppableError("already_posted", 409, f"{kind} {reference} is already on the ledger.") from None
+    now = utcnow()
+    ids = [new_id("txn") for _ in postings]
+    inserted = await insert_ignoring_conflicts(
+        session,
+        LedgerTransaction.__table__,  # type: ignore[arg-type]
+        [
+            {"id": i, "kind": p.kind, "reference": p.reference, "description": p.description, "created_at": now}
+            for i, p in zip(ids, postings, strict=True)
+        ],
+        returning=LedgerTransaction.id,
+    )
+    if len(inserted) != len(postings):
+        twice = [f"{p.kind} {p.reference}" for i, p in zip(ids, postings, strict=True) if i not in set(inserted)]
+        raise ShoppableError("already_posted", 409, f"{', '.join(twice)} is already on the ledger.")
     await bulk_insert(
         session,
         LedgerEntry.__table__,  # type: ignore[arg-type]
         [
             {
                 "id": new_id("ent"),
-                "transaction_id": transaction_id,
+                "transaction_id": i,
                 "account_id": leg.account_id,
                 "amount": leg.amount.amount,
                 "currency": leg.amount.currency,
             }
-            for leg in legs
+            for i, p in zip(ids, postings, strict=True)
+            for leg in p.legs
         ],
     )
-    for account_id in sorted(deltas):
-        delta = deltas[account_id]
-        if delta == 0:
-            continue
-        moved = await session.scalar(
-            update(LedgerAccount)
-            .where(
-                LedgerAccount.id == account_id,
-                LedgerAccount.may_go_negative | (LedgerAccount.balance + delta >= 0),
-            )
-            .values(balance=LedgerAccount.balance + delta)
-            .returning(LedgerAccount.id)
-            .execution_options(synchronize_session=False)
-        )
-        if moved is None:
-            raise ShoppableError(
-                "insufficient_balance", 409, f"Account {account_id} cannot go below zero ({kind} {reference})."
-            )
-    return transaction_id
+    deltas: dict[str, int] = defaultdict(int)
+    for p in postings:
+        for leg in p.legs:
+            if not facts[leg.account_id].may_go_negative:
+                deltas[leg.account_id] += leg.amount.amount
+    for guarded in sorted(deltas):
+        await _move_guarded_balance(session, guarded, deltas[guarded], postings)
+    return ids
 
 
-async def balance(session: AsyncSession, account_id: str) -> Money:
+async def _move_guarded_balance(session: AsyncSession, account: str, delta: int, postings: list[Posting]) -> None:
+    if delta == 0:
+        return
+    moved = await session.scalar(
+        update(LedgerAccount)
+        .where(LedgerAccount.id == account, LedgerAccount.balance + delta >= 0)
+        .values(balance=LedgerAccount.balance + delta)
+        .returning(LedgerAccount.id)
+        .execution_options(synchronize_session=False)
+    )
+    if moved is None:
+        events = ", ".join(f"{p.kind} {p.reference}" for p in postings)
+        raise ShoppableError("insufficient_balance", 409, f"Account {account} cannot go below zero ({events}).")
+
+
+async def balance(session: AsyncSession, account: str) -> Money:
+    """An account's balance: its running balance if guarded, else the sum of its entries."""
     row = (
         await session.execute(
-            select(LedgerAccount.balance, LedgerAccount.currency).where(LedgerAccount.id == account_id)
+            select(LedgerAccount.balance, LedgerAccount.currency, LedgerAccount.may_go_negative).where(
+                LedgerAccount.id == account
+            )
         )
     ).one()
-    return Money(row.balance, row.currency)
+    if not row.may_go_negative:
+        return Money(row.balance, row.currency)
+    total = await session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(LedgerEntry.account_id == account)
+    )
+    return Money(int(total or 0), row.currency)
+
+
+async def balances(session: AsyncSession, refs: list[AccountRef]) -> dict[AccountRef, Money]:
+    """Balances of several accounts by reference (zero for accounts never opened)."""
+    by_id = {account_id(ref): ref for ref in refs}
+    found = {
+        row.id: row
+        for row in await session.execute(
+            select(LedgerAccount.id, LedgerAccount.balance, LedgerAccount.may_go_negative).where(
+                LedgerAccount.id.in_(by_id)
+            )
+        )
+    }
+    summed_ids = [i for i, row in found.items() if row.may_go_negative]
+    sums: dict[str, int] = {}
+    if summed_ids:
+        result = await session.execute(
+            select(LedgerEntry.account_id, func.sum(LedgerEntry.amount))
+            .where(LedgerEntry.account_id.in_(summed_ids))
+            .group_by(LedgerEntry.account_id)
+        )
+        sums = {account: int(total) for account, total in result}
+    out: dict[AccountRef, Money] = {}
+    for i, ref in by_id.items():
+        row = found.get(i)
+        amount = 0 if row is None else (sums.get(i, 0) if row.may_go_negative else row.balance)
+        out[ref] = Money(amount, ref.currency)
+    return out
 
 
 async def verify(session: AsyncSession) -> list[str]:
     """Every way the books are wrong; an empty list when they are right.
 
     Each transaction's entries sum to zero per currency and number at least two; every entry is in its
-    account's currency; every account's balance equals the sum of its entries.
+    account's currency; every guarded account's running balance equals the sum of its entries.
     """
     problems: list[str] = []
     unbalanced = await session.execute(
@@ -171,7 +259,8 @@ async def verify(session: AsyncSession) -> list[str]:
     drift = await session.execute(
         text(
             "SELECT a.id, a.balance, COALESCE(SUM(e.amount), 0) AS total FROM ledger_accounts a "
-            "LEFT JOIN ledger_entries e ON e.account_id = a.id GROUP BY a.id, a.balance "
+            "LEFT JOIN ledger_entries e ON e.account_id = a.id WHERE NOT a.may_go_negative "
+            "GROUP BY a.id, a.balance "
             "HAVING a.balance != COALESCE(SUM(e.amount), 0)"
         )
     )

@@ -1,11 +1,15 @@
-"""Pure order rules: the lifecycle state machine and refund arithmetic. No I/O."""
+"""Pure order rules: pricing over a frozen snapshot, the lifecycle state machine, refund arithmetic. No I/O."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
+from shoppable.catalog.stock import VariantForSale
 from shoppable.kit.errors import ShoppableError
-from shoppable.kit.money import round_half_even
+from shoppable.kit.money import apply_bps, round_half_even
 
 
 class OrderStatus(StrEnum):
@@ -85,3 +89,141 @@ def refund_amount(
     if quantity == remaining_units:
         return remaining_amount
     return round_half_even(remaining_amount * quantity, remaining_units)
+
+
+def refund_fee(*, line_fee: int, line_quantity: int, refunded_quantity: int, refunded_fee: int, quantity: int) -> int:
+    """The part of a line's platform fee given back with ``quantity`` refunded units: pro rata, exact at the end."""
+    return refund_amount(
+        line_total=line_fee,
+        line_quantity=line_quantity,
+        refunded_quantity=refunded_quantity,
+        refunded_amount=refunded_fee,
+        quantity=quantity,
+    )
+
+
+# --- pricing -------------------------------------------------------------------------------------------------
+
+MAX_QUANTITY = 999
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """What the buyer asked for: a variant, how many, and what made them buy (stored as given)."""
+
+    variant_id: str
+    quantity: int
+    source: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PricedLine:
+    variant_id: str
+    product_id: str
+    sku: str | None
+    title: str
+    image_url: str | None
+    quantity: int
+    unit_price: int
+    discount: int
+    total: int
+    fee: int
+    source: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDraft:
+    """One shop's part of a purchase, priced: what the order will say and what the buyer pays."""
+
+    shop_id: str
+    currency: str
+    lines: tuple[PricedLine, ...]
+    subtotal: int
+    discount_total: int
+    shipping_total: int
+    total: int
+    fee_total: int
+
+    @property
+    def quantities(self) -> dict[str, int]:
+        return {line.variant_id: line.quantity for line in self.lines}
+
+
+def _item_error(index: int, code: str, status: int, message: str) -> ShoppableError:
+    return ShoppableError(code, status, message, errors=[{"loc": ["body", "items", index], "msg": message}])
+
+
+def merge_items(items: Sequence[Item]) -> list[Item]:
+    """One item per variant: quantities of repeated variants add up; the first source given is kept."""
+    merged: dict[str, Item] = {}
+    for item in items:
+        seen = merged.get(item.variant_id)
+        merged[item.variant_id] = (
+            item if seen is None else Item(item.variant_id, seen.quantity + item.quantity, seen.source or item.source)
+        )
+    return list(merged.values())
+
+
+def price_orders(items: Sequence[Item], variants: Mapping[str, VariantForSale], *, fee_bps: int) -> list[OrderDraft]:
+    """Split a purchase into one priced order per shop, in the order shops first appear.
+
+    Each line costs its variant's current price times the quantity; no discount or shipping is charged
+    yet (coupons and shipping profiles come with promotions). The platform's referral fee is ``fee_bps``
+    (setting ``platform_fee_bps``) of each line's total, rounded half-even. Unknown or unsellable variants
+    are 422s naming the item; asking for more than the snapshot holds is 409 ``out_of_stock`` (the stock
+    reservation decides for real).
+    """
+    if not items:
+        raise ShoppableError("empty_order", 422, "There is nothing to buy.")
+    by_shop: dict[str, list[PricedLine]] = {}
+    for index, item in enumerate(merge_items(items)):
+        variant = variants.get(item.variant_id)
+        if variant is None:
+            raise _item_error(index, "variant_not_found", 422, f"There is no variant {item.variant_id}.")
+        if not variant.is_buyable:
+            raise _item_error(index, "product_unavailable", 422, f"{variant.product_title} is not for sale.")
+        if not 1 <= item.quantity <= MAX_QUANTITY:
+            raise _item_error(index, "invalid_quantity", 422, f"Quantity must be 1 to {MAX_QUANTITY}.")
+        if item.quantity > variant.in_stock:
+            raise ShoppableError(
+                "out_of_stock",
+                409,
+                f"Only {variant.in_stock} of {variant.product_title} left; {item.quantity} wanted.",
+                errors=[{"loc": ["body", "items", index, "quantity"], "msg": "more than is in stock"}],
+            )
+        total = variant.price * item.quantity
+        title = variant.product_title
+        if variant.variant_title and variant.variant_title != "Default Title":
+            title = f"{title} - {variant.variant_title}"
+        by_shop.setdefault(variant.shop_id, []).append(
+            PricedLine(
+                variant_id=variant.variant_id,
+                product_id=variant.product_id,
+                sku=variant.sku,
+                title=title,
+                image_url=variant.image_url,
+                quantity=item.quantity,
+                unit_price=variant.price,
+                discount=0,
+                total=total,
+                fee=apply_bps(total, fee_bps),
+                source=item.source,
+            )
+        )
+    drafts = []
+    for shop_id, lines in by_shop.items():
+        subtotal = sum(line.unit_price * line.quantity for line in lines)
+        discount_total = sum(line.discount for line in lines)
+        drafts.append(
+            OrderDraft(
+                shop_id=shop_id,
+                currency=variants[lines[0].variant_id].currency,
+                lines=tuple(lines),
+                subtotal=subtotal,
+                discount_total=discount_total,
+                shipping_total=0,
+                total=subtotal - discount_total,
+                fee_total=sum(line.fee for line in lines),
+            )
+        )
+    return drafts

@@ -1,0 +1,101 @@
+"""What orders post to the ledger: payments captured, referral fees, refunds, and shops' settlement.
+
+Accounts (debits positive):
+- platform ``payments_clearing``: what the payment provider holds for us; debited by captures, credited by refunds.
+- shop ``payable_pending``: what a shop will be paid for orders not yet completed.
+- shop ``payable_available``: what a shop has earned for good (guarded: never below zero).
+- platform ``fee_revenue``: the referral fee (``platform_fee_bps`` of each line).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoppable.kit.money import Money
+from shoppable.ledger import service as ledger
+from shoppable.ledger.rules import Leg
+from shoppable.ledger.service import AccountRef, Posting
+from shoppable.order.models import Order
+
+PLATFORM = ("platform", "platform")
+
+
+def clearing(currency: str) -> AccountRef:
+    return AccountRef(*PLATFORM, "payments_clearing", currency)
+
+
+def fee_revenue(currency: str) -> AccountRef:
+    return AccountRef(*PLATFORM, "fee_revenue", currency)
+
+
+def shop_pending(shop_id: str, currency: str) -> AccountRef:
+    return AccountRef("shop", shop_id, "payable_pending", currency)
+
+
+def shop_available(shop_id: str, currency: str) -> AccountRef:
+    return AccountRef("shop", shop_id, "payable_available", currency)
+
+
+async def _open(session: AsyncSession, shop_id: str, currency: str) -> tuple[str, str, str, str]:
+    clear, fees, pending, available = await ledger.open_accounts(
+        session,
+        [
+            (clearing(currency), True),
+            (fee_revenue(currency), True),
+            (shop_pending(shop_id, currency), True),
+            (shop_available(shop_id, currency), False),
+        ],
+    )
+    return clear, fees, pending, available
+
+
+def _legs(pairs: list[tuple[str, int]], currency: str) -> list[Leg]:
+    return [Leg(account, Money(amount, currency)) for account, amount in pairs if amount != 0]
+
+
+async def book_paid_orders(session: AsyncSession, orders: list[Order]) -> None:
+    """For each paid order: the capture (clearing to the shop's pending payable) and the referral fee."""
+    postings = []
+    for order in orders:
+        clear, fees, pending, _ = await _open(session, order.shop_id, order.currency)
+        postings.append(
+            Posting("order.capture", order.id, _legs([(clear, order.total), (pending, -order.total)], order.currency))
+        )
+        if order.fee_total:
+            postings.append(
+                Posting(
+                    "order.fee", order.id, _legs([(pending, order.fee_total), (fees, -order.fee_total)], order.currency)
+                )
+            )
+    await ledger.post_many(session, postings)
+
+
+async def book_refund(
+    session: AsyncSession, order: Order, *, reference: str, amount: int, fee_returned: int, completed: bool
+) -> None:
+    """A refund out of the shop's payable (available once the order completed), and the part of the referral
+    fee the platform gives back with it."""
+    clear, fees, pending, available = await _open(session, order.shop_id, order.currency)
+    payable = available if completed else pending
+    postings = [Posting("order.refund", reference, _legs([(payable, amount), (clear, -amount)], order.currency))]
+    if fee_returned:
+        postings.append(
+            Posting(
+                "order.fee_refund", reference, _legs([(fees, fee_returned), (payable, -fee_returned)], order.currency)
+            )
+        )
+    await ledger.post_many(session, postings)
+
+
+async def book_settlement(session: AsyncSession, order: Order) -> None:
+    """A completed order's net from pending to available: what the buyer kept, less the fee kept."""
+    net = (order.total - order.refunded_total) - (order.fee_total - order.refunded_fee_total)
+    if net == 0:
+        return
+    _, _, pending, available = await _open(session, order.shop_id, order.currency)
+    await ledger.post(
+        session,
+        kind="order.settlement",
+        reference=order.id,
+        legs=_legs([(pending, net), (available, -net)], order.currency),
+    )

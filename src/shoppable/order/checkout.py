@@ -1,0 +1,245 @@
+"""Placing orders (buy now, or the cart at checkout) in two short transactions around the payment.
+
+1. Place: claim the idempotency key, price the items from a snapshot, write the orders awaiting payment
+   and reserve stock, the contended row locks last, so they are held only until COMMIT.
+2. Charge the payment with the provider, holding no database lock.
+3. Confirm: record the capture, mark the orders paid, post the ledger, write the outbox events, empty the
+   cart, store the response for the idempotency key. A refused payment instead deletes the orders and
+   returns their stock: no order is kept and no stock is held.
+
+If the process dies between 1 and 3, the orders stay awaiting payment until the expiry job cancels them
+(``order_unpaid_ttl_minutes``) and gives their stock back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from shoppable.catalog import stock
+from shoppable.config import Settings
+from shoppable.identity.rules import Principal
+from shoppable.kit import idempotency
+from shoppable.kit.clock import utcnow
+from shoppable.kit.db import Database, core_execute
+from shoppable.kit.errors import ShoppableError
+from shoppable.kit.http import problem_body
+from shoppable.kit.ids import new_id
+from shoppable.kit.money import Money
+from shoppable.kit.outbox import emit
+from shoppable.order import books, cart
+from shoppable.order.models import Order
+from shoppable.order.orders import insert_orders, lines_of, order_event, read_orders, record_timeline
+from shoppable.order.rules import Item, OrderDraft, OrderStatus, merge_items, price_orders
+from shoppable.payment import service as payments
+from shoppable.payment.provider import PaymentProvider
+
+# How long a retry waits for the first request with its key to finish before answering 409.
+_IN_PROGRESS_WAIT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Purchase:
+    buyer: Principal
+    items: Sequence[Item] | None  # None: the buyer's cart
+    shipping_address: dict[str, Any]
+    payment_token: str
+    coupon_code: str | None = None
+    idempotency_key: str | None = None
+    request_fingerprint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    order_ids: list[str]
+    payment_amounts: dict[str, Money]
+    quantities: dict[str, int]
+    cart_line_ids: list[str]
+
+
+async def place_orders(
+    database: Database, provider: PaymentProvider, settings: Settings, purchase: Purchase
+) -> tuple[int, dict[str, Any]]:
+    """Buy: 201 with ``{orders, payment}``, or the stored response of an earlier request with the same key."""
+    if purchase.coupon_code:
+        raise ShoppableError(
+            "coupon_not_found",
+            422,
+            f"There is no coupon {purchase.coupon_code[:40]!r}.",
+            errors=[{"loc": ["body", "coupon_code"], "msg": "unknown coupon"}],
+        )
+    deadline = asyncio.get_running_loop().time() + _IN_PROGRESS_WAIT_S
+    while True:
+        try:
+            placed = await _place(database, provider.name, settings, purchase)
+            break
+        except ShoppableError as error:
+            # The first request with this key is between its transactions: wait for its answer.
+            if error.code != "idempotency_in_progress" or asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+    if isinstance(placed, tuple):
+        return placed
+    try:
+        charges = await payments.charge(provider, token=purchase.payment_token, amounts=placed.payment_amounts)
+    except ShoppableError as refusal:
+        await _discard(database, purchase, placed, refusal)
+        raise
+    return await _confirm(database, provider, purchase, placed, charges)
+
+
+async def _place(
+    database: Database, provider_name: str, settings: Settings, purchase: Purchase
+) -> _Placed | tuple[int, Any]:
+    buyer_id = purchase.buyer.user_id
+    assert buyer_id is not None
+    async with database.session() as session:
+        if purchase.idempotency_key is not None:
+            stored = await idempotency.claim(
+                session,
+                principal=purchase.buyer.key,
+                key=purchase.idempotency_key,
+                request_fingerprint=purchase.request_fingerprint,
+            )
+            if stored is not None:
+                return stored
+        cart_line_ids: list[str] = []
+        if purchase.items is None:
+            cart_lines = await cart.lines_for_checkout(session, buyer_id)
+            items: Sequence[Item] = [Item(line.variant_id, line.quantity, line.source) for line in cart_lines]
+            cart_line_ids = [line.id for line in cart_lines]
+        else:
+            items = purchase.items
+        merged = merge_items(items)
+        variants = await stock.variants_for_sale(session, [item.variant_id for item in merged])
+        drafts = price_orders(merged, variants, fee_bps=settings.platform_fee_bps)
+        amounts = _amounts_by_currency(drafts)
+        payment_ids = {currency: new_id("pay") for currency in amounts}
+        await payments.open_payments(
+            session,
+            buyer_id=buyer_id,
+            provider=provider_name,
+            amounts={payment_ids[c]: amount for c, amount in amounts.items()},
+        )
+        order_ids = await insert_orders(
+            session,
+            drafts,
+            buyer_id=buyer_id,
+            payment_ids=payment_ids,
+            shipping_address=purchase.shipping_address,
+            expires_at=utcnow() + timedelta(minutes=settings.order_unpaid_ttl_minutes),
+        )
+        await record_timeline(session, [(order_id, "created", purchase.buyer.key, {}) for order_id in order_ids])
+        quantities = {item.variant_id: item.quantity for item in merged}
+        await stock.reserve_stock(session, quantities, reason="order placed", actor=purchase.buyer.key)
+    return _Placed(
+        order_ids=order_ids,
+        payment_amounts={payment_ids[c]: amount for c, amount in amounts.items()},
+        quantities=quantities,
+        cart_line_ids=cart_line_ids,
+    )
+
+
+def _amounts_by_currency(drafts: Sequence[OrderDraft]) -> dict[str, Money]:
+    totals: dict[str, int] = {}
+    for draft in drafts:
+        totals[draft.currency] = totals.get(draft.currency, 0) + draft.total
+    return {currency: Money(total, currency) for currency, total in totals.items()}
+
+
+async def _discard(database: Database, purchase: Purchase, placed: _Placed, refusal: ShoppableError) -> None:
+    """Undo a placement whose payment was refused: delete the orders, return the stock, settle the key."""
+    async with database.session() as session:
+        deleted = list(
+            (
+                await core_execute(
+                    session,
+                    delete(Order)
+                    .where(Order.id.in_(placed.order_ids), Order.status == OrderStatus.PENDING_PAYMENT.value)
+                    .returning(Order.id),
+                )
+            ).scalars()
+        )
+        if len(deleted) == len(placed.order_ids):  # else the expiry job got there first and returned the stock
+            await stock.release_stock(session, placed.quantities, reason="payment refused", actor="system")
+        await payments.mark_failed(session, list(placed.payment_amounts))
+        if purchase.idempotency_key is not None:
+            key = {"principal": purchase.buyer.key, "key": purchase.idempotency_key}
+            if refusal.status == 402:  # the bank's answer is final: a retry with the key gets it again
+                body = problem_body(refusal.status, refusal.code, refusal.detail, refusal.errors)
+                await idempotency.complete(session, **key, status_code=refusal.status, body=body)
+            else:  # the provider could not answer: the same key may try again
+                await idempotency.release(session, **key)
+
+
+class _ExpiredMeanwhile(Exception):
+    """The expiry job cancelled an order while its payment was being charged (only after the unpaid TTL)."""
+
+
+async def _confirm(
+    database: Database,
+    provider: PaymentProvider,
+    purchase: Purchase,
+    placed: _Placed,
+    charges: list[payments.Charge],
+) -> tuple[int, dict[str, Any]]:
+    now = utcnow()
+    try:
+        async with database.session() as session:
+            paid = list(
+                (
+                    await core_execute(
+                        session,
+                        update(Order)
+                        .where(Order.id.in_(placed.order_ids), Order.status == OrderStatus.PENDING_PAYMENT.value)
+                        .values(status=OrderStatus.PAID.value, paid_at=now, updated_at=now, expires_at=None)
+                        .returning(Order.id),
+                    )
+                ).scalars()
+            )
+            if len(paid) != len(placed.order_ids):
+                raise _ExpiredMeanwhile
+            await payments.record_charges(session, charges)
+            await record_timeline(session, [(order_id, "paid", "system", {}) for order_id in placed.order_ids], at=now)
+            orders = list((await session.execute(select(Order).where(Order.id.in_(placed.order_ids)))).scalars())
+            await books.book_paid_orders(session, orders)
+            lines = await lines_of(session, placed.order_ids)
+            await emit(
+                session,
+                [order_event(topic, order, lines) for order in orders for topic in ("order.created", "order.paid")],
+            )
+            if placed.cart_line_ids:
+                await cart.remove_lines(session, placed.cart_line_ids)
+            by_id = {order.id: order for order in orders}
+            captured = {c.payment_id: "captured" for c in charges}
+            body = {
+                "orders": await read_orders(session, [by_id[i] for i in placed.order_ids], captured),
+                "payment": {
+                    "status": "captured",
+                    "payments": [
+                        {
+                            "id": c.payment_id,
+                            "amount": c.capture.amount.amount,
+                            "currency": c.capture.amount.currency,
+                            "status": "captured",
+                        }
+                        for c in charges
+                    ],
+                },
+            }
+            if purchase.idempotency_key is not None:
+                await idempotency.complete(
+                    session, principal=purchase.buyer.key, key=purchase.idempotency_key, status_code=201, body=body
+                )
+    except _ExpiredMeanwhile:
+        for done in charges:
+            await provider.refund(done.capture, amount=done.capture.amount, reference=f"expired:{done.payment_id}")
+        raise ShoppableError(
+            "order_expired", 409, "The order expired before its payment was confirmed; the charge was refunded."
+        ) from None
+    return 201, body

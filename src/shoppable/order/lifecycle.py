@@ -1,0 +1,273 @@
+"""After the sale: who may see an order, shipping, delivery, cancellation, and the timed jobs (expiry of
+unpaid orders, completion after the return window)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoppable.catalog import shops, stock
+from shoppable.identity.rules import Principal
+from shoppable.kit import idempotency
+from shoppable.kit.clock import utcnow
+from shoppable.kit.db import Database, core_execute
+from shoppable.kit.errors import forbidden, not_found
+from shoppable.kit.money import Money
+from shoppable.kit.outbox import emit
+from shoppable.kit.pagination import decode_cursor, encode_cursor
+from shoppable.order import books
+from shoppable.order.models import Order, OrderLine, ReturnRequest
+from shoppable.order.orders import lines_of, lock_order, order_event, read_orders, transition
+from shoppable.order.rules import Actor, OrderEvent, OrderStatus
+from shoppable.payment import service as payments
+from shoppable.payment.provider import PaymentProvider
+
+
+async def actors_for(session: AsyncSession, principal: Principal, order: Order) -> set[Actor]:
+    """In which roles the caller may act on this order: its buyer, its shop, both or neither."""
+    actors = set()
+    if principal.user_id is not None and principal.user_id == order.buyer_id:
+        actors.add(Actor.BUYER)
+    if await shops.can_act_for(session, principal, order.shop_id):
+        actors.add(Actor.SHOP)
+    return actors
+
+
+async def order_for(
+    session: AsyncSession, principal: Principal, order_id: str, *, need: Actor | None = None, lock: bool = True
+) -> tuple[Order, set[Actor]]:
+    """The order and the caller's roles on it: 404 if the caller is neither its buyer nor its shop (never
+    reveal another tenant's order), 403 if the caller sees it but ``need`` is not one of their roles."""
+    if lock:
+        order = await lock_order(session, order_id)
+    else:
+        found = (await session.execute(select(Order).where(Order.id == order_id))).scalar_one_or_none()
+        if found is None:
+            raise not_found("Order")
+        order = found
+    actors = await actors_for(session, principal, order)
+    if not actors:
+        raise not_found("Order")
+    if need is not None and need not in actors:
+        raise forbidden(f"Only the order's {need.value} may do this.")
+    return order, actors
+
+
+async def _read_one(session: AsyncSession, order: Order) -> dict[str, Any]:
+    statuses = await payments.statuses(session, [order.payment_id])
+    (body,) = await read_orders(session, [order], statuses)
+    return body
+
+
+async def get_order(session: AsyncSession, principal: Principal, order_id: str) -> dict[str, Any]:
+    order, _ = await order_for(session, principal, order_id, lock=False)
+    return await _read_one(session, order)
+
+
+async def _page(
+    session: AsyncSession, query: Any, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    if cursor is not None:
+        (after,) = decode_cursor(cursor, 1)
+        query = query.where(Order.id < str(after))
+    orders = list((await session.execute(query.order_by(Order.id.desc()).limit(limit + 1))).scalars())
+    more = len(orders) > limit
+    orders = orders[:limit]
+    statuses = await payments.statuses(session, [o.payment_id for o in orders])
+    items = await read_orders(session, orders, statuses)
+    return items, encode_cursor([orders[-1].id]) if more and orders else None
+
+
+async def buyer_orders(
+    session: AsyncSession, principal: Principal, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    return await _page(session, select(Order).where(Order.buyer_id == principal.user_id), limit=limit, cursor=cursor)
+
+
+async def shop_orders(
+    session: AsyncSession, principal: Principal, shop_id: str, *, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    await shops.require_shop(session, principal, shop_id)
+    query = select(Order).where(Order.shop_id == shop_id)
+    if status is not None:
+        query = query.where(Order.status == status)
+    return await _page(session, query, limit=limit, cursor=cursor)
+
+
+async def ship(
+    session: AsyncSession, principal: Principal, order_id: str, *, carrier: str, tracking_number: str
+) -> dict[str, Any]:
+    order, _ = await order_for(session, principal, order_id, need=Actor.SHOP)
+    now = utcnow()
+    await transition(
+        session,
+        order,
+        OrderEvent.SHIP,
+        Actor.SHOP,
+        actor_name=principal.key,
+        detail={"carrier": carrier, "tracking_number": tracking_number},
+        carrier=carrier,
+        tracking_number=tracking_number,
+        shipped_at=now,
+    )
+    await emit(session, [order_event("order.shipped", order, await lines_of(session, [order.id]))])
+    return await _read_one(session, order)
+
+
+async def deliver(
+    session: AsyncSession, principal: Principal, order_id: str, *, return_window_days: int
+) -> dict[str, Any]:
+    order, _ = await order_for(session, principal, order_id, need=Actor.SHOP)
+    now = utcnow()
+    await transition(
+        session,
+        order,
+        OrderEvent.DELIVER,
+        Actor.SHOP,
+        actor_name=principal.key,
+        delivered_at=now,
+        return_window_ends_at=now + timedelta(days=return_window_days),
+    )
+    await emit(session, [order_event("order.delivered", order, await lines_of(session, [order.id]))])
+    return await _read_one(session, order)
+
+
+async def cancel(
+    session: AsyncSession, provider: PaymentProvider, principal: Principal, order_id: str, *, reason: str
+) -> dict[str, Any]:
+    """Cancel as the shop when the caller acts for it, else as the buyer (buyers only until shipping)."""
+    order, actors = await order_for(session, principal, order_id)
+    actor = Actor.SHOP if Actor.SHOP in actors else Actor.BUYER
+    await _cancel(session, provider, order, OrderEvent.CANCEL, actor, actor_name=principal.key, reason=reason)
+    return await _read_one(session, order)
+
+
+async def _cancel(
+    session: AsyncSession,
+    provider: PaymentProvider,
+    order: Order,
+    event: OrderEvent,
+    actor: Actor,
+    *,
+    actor_name: str,
+    reason: str,
+) -> None:
+    """Cancel a locked order: give back what was paid and not yet refunded, and the stock if it never left."""
+    was = OrderStatus(order.status)
+    await transition(
+        session, order, event, actor, actor_name=actor_name, detail={"reason": reason}, cancelled_at=utcnow()
+    )
+    lines = await lines_of(session, [order.id], lock=True)
+    if was == OrderStatus.PENDING_PAYMENT:
+        await payments.void(session, provider, payment_id=order.payment_id)
+    else:
+        await _refund_the_rest(session, provider, order, lines)
+    if was in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID):
+        await restock(session, lines, {line.id: line.quantity - line.restocked_quantity for line in lines}, actor_name)
+    await emit(session, [order_event("order.cancelled", order, lines, reason=reason)])
+
+
+async def _refund_the_rest(
+    session: AsyncSession, provider: PaymentProvider, order: Order, lines: list[OrderLine]
+) -> None:
+    amount = order.total - order.refunded_total
+    fee = order.fee_total - order.refunded_fee_total
+    if amount <= 0:
+        return
+    reference = f"cancel:{order.id}"
+    await payments.refund(
+        session, provider, payment_id=order.payment_id, amount=Money(amount, order.currency), reference=reference
+    )
+    await books.book_refund(session, order, reference=reference, amount=amount, fee_returned=fee, completed=False)
+    for line in lines:
+        await core_execute(
+            session,
+            update(OrderLine)
+            .where(OrderLine.id == line.id)
+            .values(refunded_quantity=line.quantity, refunded_amount=line.total, refunded_fee=line.fee),
+        )
+    await core_execute(
+        session,
+        update(Order)
+        .where(Order.id == order.id)
+        .values(refunded_total=order.total, refunded_fee_total=order.fee_total, refund_status="full"),
+    )
+    order.refunded_total, order.refunded_fee_total, order.refund_status = order.total, order.fee_total, "full"
+
+
+async def restock(
+    session: AsyncSession, lines: list[OrderLine], units_by_line: dict[str, int], actor_name: str
+) -> None:
+    """Put units of lines back in stock (units that never left the shop)."""
+    quantities: dict[str, int] = {}
+    for line in lines:
+        units = units_by_line.get(line.id, 0)
+        if units <= 0:
+            continue
+        quantities[line.variant_id] = quantities.get(line.variant_id, 0) + units
+        line.restocked_quantity += units
+        await core_execute(
+            session,
+            update(OrderLine).where(OrderLine.id == line.id).values(restocked_quantity=line.restocked_quantity),
+        )
+    await stock.release_stock(session, quantities, reason="order cancelled or refunded", actor=actor_name)
+
+
+# --- timed jobs -------------------------------------------------------------------------------------------------
+
+
+async def expire_unpaid(
+    database: Database,
+    provider: PaymentProvider,
+    *,
+    unpaid_ttl: timedelta,
+    now: datetime | None = None,
+    batch: int = 100,
+) -> int:
+    """Cancel orders still awaiting payment past their expiry and give their stock back; how many."""
+    now = now or utcnow()
+    expired = 0
+    async with database.session() as session:
+        query = (
+            select(Order.id)
+            .where(Order.status == OrderStatus.PENDING_PAYMENT.value, Order.expires_at <= now)
+            .order_by(Order.expires_at)
+            .limit(batch)
+        )
+        if not database.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        for order_id in list((await session.execute(query)).scalars()):
+            order = await lock_order(session, order_id)
+            await _cancel(
+                session, provider, order, OrderEvent.EXPIRE, Actor.SYSTEM, actor_name="system", reason="unpaid"
+            )
+            expired += 1
+        await idempotency.purge_abandoned(session, now - unpaid_ttl)
+    return expired
+
+
+async def complete_due(database: Database, *, now: datetime | None = None, batch: int = 100) -> int:
+    """Complete delivered orders whose return window has passed with no return request open; settle the
+    shop's payable for each. How many were completed."""
+    now = now or utcnow()
+    completed = 0
+    open_return = exists().where(ReturnRequest.order_id == Order.id, ReturnRequest.status == "requested")
+    async with database.session() as session:
+        query = (
+            select(Order.id)
+            .where(Order.status == OrderStatus.DELIVERED.value, Order.return_window_ends_at <= now, ~open_return)
+            .order_by(Order.return_window_ends_at)
+            .limit(batch)
+        )
+        if not database.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        for order_id in list((await session.execute(query)).scalars()):
+            order = await lock_order(session, order_id)
+            await transition(session, order, OrderEvent.COMPLETE, Actor.SYSTEM, actor_name="system", completed_at=now)
+            await books.book_settlement(session, order)
+            await emit(session, [order_event("order.completed", order, await lines_of(session, [order.id]))])
+            completed += 1
+    return completed

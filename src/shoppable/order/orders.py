@@ -1,0 +1,276 @@
+"""Orders as stored: writing new ones, moving them through the lifecycle, reading and serialising them."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoppable.identity.rules import Principal
+from shoppable.kit.clock import isoformat, utcnow
+from shoppable.kit.db import bulk_insert, core_execute
+from shoppable.kit.errors import not_found
+from shoppable.kit.ids import new_id
+from shoppable.kit.outbox import Event
+from shoppable.order.models import Order, OrderLine, OrderTimelineEntry
+from shoppable.order.rules import Actor, OrderDraft, OrderEvent, OrderStatus, next_status
+
+_NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def order_number() -> str:
+    """A short number a buyer can read out on the phone (50 random bits; unique in the table)."""
+    return "SP-" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(10))
+
+
+def actor_name(principal: Principal) -> str:
+    return principal.key
+
+
+async def insert_orders(
+    session: AsyncSession,
+    drafts: Sequence[OrderDraft],
+    *,
+    buyer_id: str,
+    payment_ids: dict[str, str],
+    shipping_address: dict[str, Any],
+    expires_at: datetime,
+) -> list[str]:
+    """Write new orders awaiting payment (``payment_ids`` by currency); their ids, in the drafts' order."""
+    now = utcnow()
+    orders, lines = [], []
+    for draft in drafts:
+        order_id = new_id("ord")
+        orders.append(
+            {
+                "id": order_id,
+                "number": order_number(),
+                "shop_id": draft.shop_id,
+                "buyer_id": buyer_id,
+                "payment_id": payment_ids[draft.currency],
+                "status": OrderStatus.PENDING_PAYMENT.value,
+                "refund_status": "none",
+                "currency": draft.currency,
+                "subtotal": draft.subtotal,
+                "discount_total": draft.discount_total,
+                "shipping_total": draft.shipping_total,
+                "total": draft.total,
+                "fee_total": draft.fee_total,
+                "refunded_total": 0,
+                "refunded_fee_total": 0,
+                "shipping_address": shipping_address,
+                "carrier": None,
+                "tracking_number": None,
+                "created_at": now,
+                "updated_at": now,
+                "expires_at": expires_at,
+                "paid_at": None,
+                "shipped_at": None,
+                "delivered_at": None,
+                "return_window_ends_at": None,
+                "completed_at": None,
+                "cancelled_at": None,
+            }
+        )
+        for position, line in enumerate(draft.lines):
+            lines.append(
+                {
+                    "id": new_id("line"),
+                    "order_id": order_id,
+                    "position": position,
+                    "variant_id": line.variant_id,
+                    "product_id": line.product_id,
+                    "sku": line.sku,
+                    "title": line.title[:512],
+                    "image_url": line.image_url,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "discount": line.discount,
+                    "total": line.total,
+                    "fee": line.fee,
+                    "refunded_quantity": 0,
+                    "refunded_amount": 0,
+                    "refunded_fee": 0,
+                    "restocked_quantity": 0,
+                    "source": dict(line.source) if line.source is not None else None,
+                    "attribution": None,
+                }
+            )
+    await bulk_insert(session, Order.__table__, orders)  # type: ignore[arg-type]
+    await bulk_insert(session, OrderLine.__table__, lines)  # type: ignore[arg-type]
+    return [str(row["id"]) for row in orders]
+
+
+async def record_timeline(
+    session: AsyncSession, entries: Iterable[tuple[str, str, str, dict[str, Any]]], *, at: datetime | None = None
+) -> None:
+    """Append (order id, event, actor, detail) entries to orders' timelines."""
+    moment = at or utcnow()
+    await bulk_insert(
+        session,
+        OrderTimelineEntry.__table__,  # type: ignore[arg-type]
+        [
+            {"order_id": order_id, "at": moment, "event": event, "actor": actor, "detail": detail}
+            for order_id, event, actor, detail in entries
+        ],
+    )
+
+
+async def lock_order(session: AsyncSession, order_id: str) -> Order:
+    """The order, locked for the rest of the transaction (lifecycle changes and refunds queue on it)."""
+    query = select(Order).where(Order.id == order_id).with_for_update()
+    order = (await session.execute(query.execution_options(populate_existing=True))).scalar_one_or_none()
+    if order is None:
+        raise not_found("Order")
+    return order
+
+
+async def lines_of(session: AsyncSession, order_ids: Sequence[str], *, lock: bool = False) -> list[OrderLine]:
+    query: Select[OrderLine] = (
+        select(OrderLine).where(OrderLine.order_id.in_(order_ids)).order_by(OrderLine.order_id, OrderLine.position)
+    )
+    if lock:
+        query = query.with_for_update()
+    return list((await session.execute(query.execution_options(populate_existing=True))).scalars())
+
+
+async def transition(
+    session: AsyncSession,
+    order: Order,
+    event: OrderEvent,
+    actor: Actor,
+    *,
+    actor_name: str,
+    detail: dict[str, Any] | None = None,
+    **changes: Any,
+) -> OrderStatus:
+    """Move a locked order through the lifecycle (409 ``invalid_transition``, 403 for the wrong actor) and
+    note it on the timeline."""
+    status = next_status(OrderStatus(order.status), event, actor)
+    now = utcnow()
+    values = {"status": status.value, "updated_at": now, **changes}
+    await core_execute(session, update(Order).where(Order.id == order.id).values(values))
+    for name, value in values.items():
+        setattr(order, name, value)
+    timeline_event = {OrderEvent.EXPIRE: "expired"}.get(event, status.value)
+    await record_timeline(session, [(order.id, timeline_event, actor_name, detail or {})], at=now)
+    return status
+
+
+def order_event(topic: str, order: Order, lines: Sequence[OrderLine], **extra: Any) -> Event:
+    """An outbox event about an order: enough for a subscriber to act without reading our tables."""
+    return Event(
+        topic,
+        order.id,
+        {
+            "order_id": order.id,
+            "number": order.number,
+            "shop_id": order.shop_id,
+            "buyer_id": order.buyer_id,
+            "status": order.status,
+            "currency": order.currency,
+            "total": order.total,
+            "lines": [
+                {
+                    "line_id": line.id,
+                    "product_id": line.product_id,
+                    "variant_id": line.variant_id,
+                    "quantity": line.quantity,
+                    "total": line.total,
+                }
+                for line in lines
+                if line.order_id == order.id
+            ],
+            **extra,
+        },
+    )
+
+
+# --- reading --------------------------------------------------------------------------------------------------
+
+
+def serialize_line(line: OrderLine) -> dict[str, Any]:
+    return {
+        "id": line.id,
+        "variant_id": line.variant_id,
+        "product_id": line.product_id,
+        "sku": line.sku,
+        "title": line.title,
+        "image_url": line.image_url,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "discount": line.discount,
+        "total": line.total,
+        "platform_fee": line.fee,
+        "refunded_quantity": line.refunded_quantity,
+        "refunded_amount": line.refunded_amount,
+        "source": line.source,
+        "attribution": line.attribution,
+    }
+
+
+def serialize_order(
+    order: Order, lines: Sequence[OrderLine], timeline: Sequence[OrderTimelineEntry], payment_status: str | None
+) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "number": order.number,
+        "shop_id": order.shop_id,
+        "buyer_id": order.buyer_id,
+        "status": order.status,
+        "refund_status": order.refund_status,
+        "currency": order.currency,
+        "subtotal": order.subtotal,
+        "discount_total": order.discount_total,
+        "shipping_total": order.shipping_total,
+        "total": order.total,
+        "refunded_total": order.refunded_total,
+        "platform_fee_total": order.fee_total,
+        "payment": {"id": order.payment_id, "status": payment_status},
+        "shipping_address": order.shipping_address,
+        "carrier": order.carrier,
+        "tracking_number": order.tracking_number,
+        "lines": [serialize_line(line) for line in lines],
+        "created_at": isoformat(order.created_at),
+        "updated_at": isoformat(order.updated_at),
+        "expires_at": isoformat(order.expires_at) if order.status == OrderStatus.PENDING_PAYMENT else None,
+        "paid_at": isoformat(order.paid_at),
+        "shipped_at": isoformat(order.shipped_at),
+        "delivered_at": isoformat(order.delivered_at),
+        "return_window_ends_at": isoformat(order.return_window_ends_at),
+        "completed_at": isoformat(order.completed_at),
+        "cancelled_at": isoformat(order.cancelled_at),
+        "timeline": [
+            {"at": isoformat(entry.at), "event": entry.event, "actor": entry.actor, "detail": entry.detail}
+            for entry in timeline
+        ],
+    }
+
+
+async def read_orders(
+    session: AsyncSession, orders: Sequence[Order], payment_statuses: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Orders with their lines and timelines, in two more queries whatever their number."""
+    ids = [order.id for order in orders]
+    if not ids:
+        return []
+    lines = await lines_of(session, ids)
+    timeline = (
+        await session.execute(
+            select(OrderTimelineEntry).where(OrderTimelineEntry.order_id.in_(ids)).order_by(OrderTimelineEntry.id)
+        )
+    ).scalars()
+    lines_by: dict[str, list[OrderLine]] = {}
+    for line in lines:
+        lines_by.setdefault(line.order_id, []).append(line)
+    timeline_by: dict[str, list[OrderTimelineEntry]] = {}
+    for entry in timeline:
+        timeline_by.setdefault(entry.order_id, []).append(entry)
+    return [
+        serialize_order(o, lines_by.get(o.id, []), timeline_by.get(o.id, []), payment_statuses.get(o.payment_id))
+        for o in orders
+    ]
