@@ -37,7 +37,9 @@ async def _balance(database: Database, ref: ledger.AccountRef) -> int:
         return (await ledger.balances(session, [ref]))[ref].amount
 
 
-async def test_buy_now_splits_orders_by_shop_and_books_the_payment(client: httpx.AsyncClient, database: Database) -> None:
+async def test_buy_now_splits_orders_by_shop_and_books_the_payment(
+    client: httpx.AsyncClient, database: Database
+) -> None:
     _, shop_a, product_a, variant_a = await _shop_with_stock(client, price=1999)
     _, shop_b, product_b, variant_b = await _shop_with_stock(client, price=1000, currency="EUR")
     buyer = await register(client)
@@ -199,7 +201,9 @@ async def test_cart_lines_across_shops_then_checkout_empties_the_cart(client: ht
     )
     assert patched.json()["totals"][1] == {"currency": "USD", "subtotal": 1000}
     stranger = await register(client)
-    foreign = await client.patch(f"/api/v1/cart/items/{lines[variant_a]['id']}", json={"quantity": 1}, headers=stranger.headers)
+    foreign = await client.patch(
+        f"/api/v1/cart/items/{lines[variant_a]['id']}", json={"quantity": 1}, headers=stranger.headers
+    )
     assert foreign.status_code == 404
     checkout = await client.post(
         "/api/v1/checkout",

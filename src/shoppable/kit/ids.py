@@ -13,6 +13,8 @@ _VALUES = {char: value for value, char in enumerate(_CROCKFORD)}
 _PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]
 _last_millis = -1
 _last_millis_text = ""
+_last_random = 0
+_RANDOM_LIMIT = 1 << 80
 
 
 def _text(value: int, pairs: int) -> str:
@@ -34,9 +36,16 @@ def created_millis(identifier: str) -> int:
 
 
 def new_id(prefix: str) -> str:
-    """A new id: 48 bits of Unix milliseconds (10 characters) then 80 random bits (16 characters)."""
-    global _last_millis, _last_millis_text
+    """A new id: 48 bits of Unix milliseconds (10 characters) then 80 random bits (16 characters).
+
+    Within one millisecond a process's ids increase (ULID's monotonic mode: the random part counts up from
+    a random start), so events and entries made one after another sort in the order they were made.
+    """
+    global _last_millis, _last_millis_text, _last_random
     millis = time.time_ns() // 1_000_000
     if millis != _last_millis:
         _last_millis, _last_millis_text = millis, _text(millis, 5)
-    return f"{prefix}_{_last_millis_text}{_text(int.from_bytes(os.urandom(10), 'big'), 8)}"
+        _last_random = int.from_bytes(os.urandom(10), "big") >> 1  # room to count up without overflowing
+    else:
+        _last_random = (_last_random + 1) % _RANDOM_LIMIT
+    return f"{prefix}_{_last_millis_text}{_text(_last_random, 8)}"

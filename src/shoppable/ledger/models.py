@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shoppable.kit.db import Base
@@ -22,7 +22,10 @@ class LedgerAccount(Base):
     # Guarded accounts (may_go_negative false) keep the sum of their entries here, moved by the posting itself
     # (verified by `ledger verify`); other accounts' balances are summed from their entries when read.
     balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    # A guarded account (may_go_negative false) never goes below zero on its normal side: a debit-normal one
+    # (an asset: money we hold) never below 0, a credit-normal one (a liability: money we owe) never above 0.
     may_go_negative: Mapped[bool] = mapped_column(default=True)
+    is_credit_normal: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]
 
 

@@ -41,9 +41,19 @@ class Posting:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountSpec:
+    """An account to open: a guarded one never goes below zero on its normal side (see ``LedgerAccount``)."""
+
+    ref: AccountRef
+    guarded: bool = False
+    is_credit_normal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class _AccountFacts:
     currency: str
     may_go_negative: bool
+    is_credit_normal: bool
 
 
 # Accounts never change currency or guard and are never deleted: what a committed transaction proved
@@ -57,17 +67,20 @@ def account_id(ref: AccountRef) -> str:
     return "acct_" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-async def open_account(session: AsyncSession, ref: AccountRef, *, may_go_negative: bool = True) -> str:
+async def open_account(
+    session: AsyncSession, ref: AccountRef, *, may_go_negative: bool = True, is_credit_normal: bool = False
+) -> str:
     """The id of the account for this owner, purpose and currency, created on first use."""
-    (opened,) = await open_accounts(session, [(ref, may_go_negative)])
+    (opened,) = await open_accounts(session, [AccountSpec(ref, not may_go_negative, is_credit_normal)])
     return opened
 
 
-async def open_accounts(session: AsyncSession, specs: list[tuple[AccountRef, bool]]) -> list[str]:
-    """Open several accounts (ref, may go negative) in one statement; their ids in the order given."""
-    ids = [account_id(ref) for ref, _ in specs]
+async def open_accounts(session: AsyncSession, specs: list[AccountSpec]) -> list[str]:
+    """Open several accounts in one statement (those not open yet); their ids in the order given."""
+    ids = [account_id(spec.ref) for spec in specs]
     rows = []
-    for (ref, may_go_negative), opened in zip(specs, ids, strict=True):
+    for spec, opened in zip(specs, ids, strict=True):
+        ref = spec.ref
         check_currency(ref.currency)
         if opened not in _known_accounts:
             rows.append(
@@ -78,7 +91,8 @@ async def open_accounts(session: AsyncSession, specs: list[tuple[AccountRef, boo
                     "purpose": ref.purpose,
                     "currency": ref.currency,
                     "balance": 0,
-                    "may_go_negative": may_go_negative,
+                    "may_go_negative": not spec.guarded,
+                    "is_credit_normal": spec.is_credit_normal,
                     "created_at": utcnow(),
                 }
             )
@@ -91,11 +105,11 @@ async def _account_facts(session: AsyncSession, ids: set[str]) -> dict[str, _Acc
     unknown = ids - facts.keys()
     if unknown:
         rows = await session.execute(
-            select(LedgerAccount.id, LedgerAccount.currency, LedgerAccount.may_go_negative).where(
-                LedgerAccount.id.in_(unknown)
-            )
+            select(
+                LedgerAccount.id, LedgerAccount.currency, LedgerAccount.may_go_negative, LedgerAccount.is_credit_normal
+            ).where(LedgerAccount.id.in_(unknown))
         )
-        found = {row.id: _AccountFacts(row.currency, row.may_go_negative) for row in rows}
+        found = {row.id: _AccountFacts(row.currency, row.may_go_negative, row.is_credit_normal) for row in rows}
         facts.update(found)
         after_commit(session, lambda: _known_accounts.update(found))
     return facts
@@ -112,7 +126,7 @@ async def post_many(session: AsyncSession, postings: list[Posting]) -> list[str]
     their number; returns their ids.
 
     The same ``kind`` and ``reference`` posted twice is refused with 409 ``already_posted``: a money event
-    is booked once. Accounts that may not go negative keep a running balance, moved by conditional updates
+    is booked once. Guarded accounts keep a running balance, moved by conditional updates
     in account-id order (no deadlock between postings touching the same accounts); one that would go
     negative refuses with 409 ``insufficient_balance`` and the caller's whole transaction rolls back.
     Other accounts' balances are the sum of their entries: every checkout credits the platform's fee
@@ -166,16 +180,19 @@ async def post_many(session: AsyncSession, postings: list[Posting]) -> list[str]
             if not facts[leg.account_id].may_go_negative:
                 deltas[leg.account_id] += leg.amount.amount
     for guarded in sorted(deltas):
-        await _move_guarded_balance(session, guarded, deltas[guarded], postings)
+        await _move_guarded_balance(session, guarded, deltas[guarded], facts[guarded].is_credit_normal, postings)
     return ids
 
 
-async def _move_guarded_balance(session: AsyncSession, account: str, delta: int, postings: list[Posting]) -> None:
+async def _move_guarded_balance(
+    session: AsyncSession, account: str, delta: int, is_credit_normal: bool, postings: list[Posting]
+) -> None:
     if delta == 0:
         return
+    after = LedgerAccount.balance + delta
     moved = await session.scalar(
         update(LedgerAccount)
-        .where(LedgerAccount.id == account, LedgerAccount.balance + delta >= 0)
+        .where(LedgerAccount.id == account, after <= 0 if is_credit_normal else after >= 0)
         .values(balance=LedgerAccount.balance + delta)
         .returning(LedgerAccount.id)
         .execution_options(synchronize_session=False)

@@ -3,7 +3,7 @@
 Accounts (debits positive):
 - platform ``payments_clearing``: what the payment provider holds for us; debited by captures, credited by refunds.
 - shop ``payable_pending``: what a shop will be paid for orders not yet completed.
-- shop ``payable_available``: what a shop has earned for good (guarded: never below zero).
+- shop ``payable_available``: what a shop has earned for good (guarded: what we owe never drops below zero).
 - platform ``fee_revenue``: the referral fee (``platform_fee_bps`` of each line).
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoppable.kit.money import Money
 from shoppable.ledger import service as ledger
 from shoppable.ledger.rules import Leg
-from shoppable.ledger.service import AccountRef, Posting
+from shoppable.ledger.service import AccountRef, AccountSpec, Posting
 from shoppable.order.models import Order
 
 PLATFORM = ("platform", "platform")
@@ -40,10 +40,10 @@ async def _open(session: AsyncSession, shop_id: str, currency: str) -> tuple[str
     clear, fees, pending, available = await ledger.open_accounts(
         session,
         [
-            (clearing(currency), True),
-            (fee_revenue(currency), True),
-            (shop_pending(shop_id, currency), True),
-            (shop_available(shop_id, currency), False),
+            AccountSpec(clearing(currency)),
+            AccountSpec(fee_revenue(currency)),
+            AccountSpec(shop_pending(shop_id, currency)),
+            AccountSpec(shop_available(shop_id, currency), guarded=True, is_credit_normal=True),
         ],
     )
     return clear, fees, pending, available

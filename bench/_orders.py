@@ -1,0 +1,249 @@
+"""Shared by bench/checkout.py and bench/hot_sku.py: databases, seeding buyers and stock, the server, the load."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from _report import ROOT
+
+BENCH = ROOT / "bench"
+PSQL = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-qAt"]
+# Seeding buyers hashes a password once; cheap Argon2 settings make that instant (the server is unaffected:
+# the benchmark never signs in through it).
+CHEAP_ARGON2 = {"SHOPPABLE_ARGON2_MEMORY_KIB": "1024", "SHOPPABLE_ARGON2_TIME_COST": "1"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def psql(sql: str, database: str = "postgres") -> str:
+    return subprocess.run([*PSQL, "-d", database, "-c", sql], capture_output=True, text=True, check=True).stdout
+
+
+@contextlib.contextmanager
+def database(engine: str, label: str, workdir: Path) -> Iterator[str]:
+    """A fresh, migrated database (PostgreSQL: created and dropped; SQLite: a file in ``workdir``); its URL."""
+    name = None
+    if engine == "sqlite":
+        url = f"sqlite+aiosqlite:///{workdir / f'{label}.db'}"
+    else:
+        name = f"shoppable_bench_{label}_{os.getpid()}"
+        psql(f"DROP DATABASE IF EXISTS {name}")
+        psql(f"CREATE DATABASE {name}")
+        url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    try:
+        env = dict(os.environ, SHOPPABLE_DATABASE_URL=url)
+        subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env, check=True)
+        yield url
+    finally:
+        if name:
+            psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@dataclass
+class Seeded:
+    tokens: list[str]  # one bearer token per buyer
+    variants: list[str]  # one variant per product, in the order asked
+
+
+async def _seed(url: str, buyers: int, stocks: list[int]) -> Seeded:
+    from sqlalchemy import insert
+
+    from shoppable.catalog import service as catalog
+    from shoppable.catalog import shops
+    from shoppable.catalog.schemas import ProductCreate
+    from shoppable.identity import passwords, tokens
+    from shoppable.identity import service as identity
+    from shoppable.identity.models import AccessToken, User
+    from shoppable.identity.rules import Principal
+    from shoppable.kit.clock import utcnow
+    from shoppable.kit.db import Database
+    from shoppable.kit.ids import new_id
+
+    nonce = time.time_ns()
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            owner = await identity.register_user(
+                session, email=f"seller-{nonce}@example.com", password="bench-password", name="Bench Seller"
+            )
+            shop = await shops.open_shop(session, owner_id=owner.id, name="Bench Shop", currency="USD", slug=None)
+            variants = []
+            for i, stock in enumerate(stocks):
+                body = ProductCreate.model_validate(
+                    {
+                        "title": f"Bench Item {i}",
+                        "variants": [{"sku": f"BENCH-{i}", "price": 1999, "inventory_quantity": stock}],
+                    }
+                )
+                product = await catalog.create_product(session, Principal(user_id=owner.id), shop.id, body)
+                variants.append(product["variants"][0]["id"])
+        # Buyers in bulk: one password hash shared by all, a bearer token each (stored as its SHA-256).
+        password_hash = await passwords.hash_password("bench-password")
+        now = utcnow()
+        users, access, secrets = [], [], []
+        for i in range(buyers):
+            user_id = new_id("usr")
+            secret = tokens.new_secret(tokens.USER_TOKEN_PREFIX)
+            users.append(
+                {
+                    "id": user_id,
+                    "email": f"buyer-{i}-{nonce}@example.com",
+                    "name": f"Buyer {i}",
+                    "password_hash": password_hash,
+                    "is_active": True,
+                    "created_at": now,
+                }
+            )
+            access.append(
+                {
+                    "id": new_id("tok"),
+                    "user_id": user_id,
+                    "token_hash": tokens.digest(secret),
+                    "created_at": now,
+                    "expires_at": now.replace(year=now.year + 1),
+                    "revoked_at": None,
+                }
+            )
+            secrets.append(secret)
+        async with db.session() as session:
+            for start in range(0, buyers, 500):
+                await session.execute(insert(User), users[start : start + 500])
+                await session.execute(insert(AccessToken), access[start : start + 500])
+        return Seeded(tokens=secrets, variants=variants)
+    finally:
+        await db.dispose()
+
+
+def seed(url: str, *, buyers: int, stocks: list[int]) -> Seeded:
+    """``buyers`` users with a token each and one shop with a product of one variant per entry of ``stocks``."""
+    os.environ.update(CHEAP_ARGON2)
+    from shoppable.config import get_settings
+
+    get_settings.cache_clear()
+    return asyncio.run(_seed(url, buyers, stocks))
+
+
+def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
+    for _ in range(300):
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited with {server.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the server at {url} did not come up")
+
+
+@contextlib.contextmanager
+def server(env: dict[str, str], log: Path, app: str | None = None) -> Iterator[str]:
+    """`shoppable serve` (one uvicorn worker), or uvicorn serving ``app`` from bench/; its base URL."""
+    port = free_port()
+    if app is None:
+        command = [str(Path(sys.executable).parent / "shoppable"), "serve", "--port", str(port), "--no-access-log"]
+        cwd, probe = ROOT, "/healthz"
+    else:
+        command = [str(Path(sys.executable).parent / "uvicorn"), app, "--port", str(port), "--no-access-log"]
+        command += ["--log-level", "warning"]
+        cwd, probe = BENCH, "/docs"
+    with log.open("a") as log_file:
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log_file)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_until_up(base + probe, process)
+            yield base
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def load(plan: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """Run bench/_loadgen.py in its own process on ``plan``; its JSON result."""
+    path = workdir / "plan.json"
+    path.write_text(json.dumps(plan))
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "_loadgen.py"), str(path)], capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"the load generator failed:\n{out.stderr}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def server_errors(log: Path) -> str:
+    """The last traceback in the server log, if any (to show beside 5xx answers)."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    at = text.rfind("Traceback (most recent call last)")
+    return text[at:][-4000:] if at >= 0 else ""
+
+
+def ledger_verify(url: str) -> tuple[int, str]:
+    env = dict(os.environ, SHOPPABLE_DATABASE_URL=url)
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "shoppable"), "ledger", "verify"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return out.returncode, (out.stdout + out.stderr).strip()
+
+
+def stock_check(url: str, variants: list[str]) -> dict[str, dict[str, int]]:
+    """Per variant: stock left, paid units (order lines of paid orders), units in unpaid orders."""
+
+    async def query() -> dict[str, dict[str, int]]:
+        from sqlalchemy import text
+
+        from shoppable.kit.db import Database
+
+        db = Database(url)
+        try:
+            async with db.session(write=False) as session:
+                result = {}
+                for variant in variants:
+                    left = await session.scalar(
+                        text("SELECT inventory_quantity FROM variants WHERE id = :v"), {"v": variant}
+                    )
+                    rows = await session.execute(
+                        text(
+                            "SELECT o.status, count(*), coalesce(sum(l.quantity), 0) FROM order_lines l "
+                            "JOIN orders o ON o.id = l.order_id WHERE l.variant_id = :v GROUP BY o.status"
+                        ),
+                        {"v": variant},
+                    )
+                    by_status = {row[0]: (int(row[1]), int(row[2])) for row in rows}
+                    paid_lines, paid_units = by_status.pop("paid", (0, 0))
+                    result[variant] = {
+                        "left": int(left),
+                        "paid_orders": paid_lines,
+                        "paid_units": paid_units,
+                        "other_units": sum(units for _, units in by_status.values()),
+                    }
+                return result
+        finally:
+            await db.dispose()
+
+    return asyncio.run(query())
