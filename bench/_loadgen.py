@@ -1,7 +1,8 @@
 """The load generator of bench/checkout.py and bench/hot_sku.py: buy-now requests from asyncio clients (httpx).
 
 Runs in its own process (so it does not share the server's event loop; it does share the machine's cores).
-Reads a JSON plan from the file named on the command line and prints one JSON result on stdout.
+Reads a JSON plan from the file named on the command line and prints one JSON result on stdout (its last
+line), after the lines START and END that mark the measured part.
 
 Plan: ``base`` (server URL), ``clients`` (concurrent clients, one HTTP connection each), ``warmup`` (seconds of
 buy-now on ``warmup_variants`` before anything is measured, results discarded), ``idempotency`` (send an
@@ -9,7 +10,7 @@ buy-now on ``warmup_variants`` before anything is measured, results discarded), 
 
 - ``sustained``: each client buys one unit of a random variant of ``variants`` in a loop for ``seconds``,
   as the buyer ``tokens[i]``; result: per-status counts and latencies of the requests that started and ended
-  inside the measured window.
+  inside the measured window, and the generator's own CPU time over it.
 - ``race``: the buyers ``race_tokens`` each buy one unit of ``race_variant`` once, ``clients`` at a time;
   result: every request's start, end (seconds from the first start), status and error code.
 """
@@ -94,6 +95,8 @@ async def warm_up(buyers: list[Buyer], bodies: list[bytes], seconds: float) -> N
 async def sustained(plan: dict[str, Any], buyers: list[Buyer]) -> dict[str, Any]:
     bodies = [body_for(v) for v in plan["variants"]]
     seconds = float(plan["seconds"])
+    print("START", flush=True)
+    cpu_start = time.process_time()
     start = time.perf_counter()
     end = start + seconds
     latencies: list[float] = []
@@ -115,6 +118,8 @@ async def sustained(plan: dict[str, Any], buyers: list[Buyer]) -> dict[str, Any]
 
     await asyncio.gather(*(loop(b) for b in buyers))
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
+    print("END", flush=True)
     latencies.sort()
     return {
         "seconds": elapsed,
@@ -122,6 +127,8 @@ async def sustained(plan: dict[str, Any], buyers: list[Buyer]) -> dict[str, Any]
         "statuses": statuses,
         "p50_ms": percentile(latencies, 0.50) * 1000,
         "p99_ms": percentile(latencies, 0.99) * 1000,
+        "loadgen_cpu": cpu,
+        "requests": sum(statuses.values()),
     }
 
 
@@ -129,6 +136,8 @@ async def race(plan: dict[str, Any], buyers: list[Buyer]) -> dict[str, Any]:
     body = body_for(plan["race_variant"])
     queue = list(reversed(plan["race_tokens"]))
     events: list[tuple[float, float, int, str | None]] = []
+    print("START", flush=True)
+    cpu_start = time.process_time()
     t0 = time.perf_counter()
 
     async def loop(buyer: Buyer) -> None:
@@ -139,7 +148,9 @@ async def race(plan: dict[str, Any], buyers: list[Buyer]) -> dict[str, Any]:
             events.append((began, time.perf_counter() - t0, status, code))
 
     await asyncio.gather(*(loop(b) for b in buyers))
-    return {"events": events}
+    cpu = time.process_time() - cpu_start
+    print("END", flush=True)
+    return {"events": events, "loadgen_cpu": cpu, "requests": len(events)}
 
 
 async def run(plan: dict[str, Any]) -> dict[str, Any]:

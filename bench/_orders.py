@@ -56,6 +56,11 @@ def database(engine: str, label: str, workdir: Path) -> Iterator[str]:
             psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+def database_name(url: str) -> str | None:
+    """The PostgreSQL database a URL names (None for SQLite)."""
+    return None if url.startswith("sqlite") else url.rsplit("/", 1)[1]
+
+
 @dataclass
 class Seeded:
     tokens: list[str]  # one bearer token per buyer
@@ -152,12 +157,19 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"the server at {url} did not come up")
 
 
+@dataclass
+class Served:
+    base: str  # the server's URL
+    pid: int
+
+
 @contextlib.contextmanager
-def server(env: dict[str, str], log: Path, app: str | None = None) -> Iterator[str]:
-    """`shoppable serve` (one uvicorn worker), or uvicorn serving ``app`` from bench/; its base URL."""
+def server(env: dict[str, str], log: Path, app: str | None = None, workers: int = 1) -> Iterator[Served]:
+    """`shoppable serve` (``workers`` uvicorn workers), or uvicorn serving ``app`` from bench/."""
     port = free_port()
     if app is None:
         command = [str(Path(sys.executable).parent / "shoppable"), "serve", "--port", str(port), "--no-access-log"]
+        command += ["--workers", str(workers)]
         cwd, probe = ROOT, "/healthz"
     else:
         command = [str(Path(sys.executable).parent / "uvicorn"), app, "--port", str(port), "--no-access-log"]
@@ -168,7 +180,7 @@ def server(env: dict[str, str], log: Path, app: str | None = None) -> Iterator[s
         try:
             base = f"http://127.0.0.1:{port}"
             wait_until_up(base + probe, process)
-            yield base
+            yield Served(base, process.pid)
         finally:
             process.send_signal(signal.SIGINT)
             try:
@@ -178,16 +190,60 @@ def server(env: dict[str, str], log: Path, app: str | None = None) -> Iterator[s
                 process.wait()
 
 
-def load(plan: dict[str, Any], workdir: Path) -> dict[str, Any]:
-    """Run bench/_loadgen.py in its own process on ``plan``; its JSON result."""
+def _cpu_seconds(pid: str) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(server_pid: int, database_name: str | None) -> dict[tuple[str, str], float]:
+    """CPU seconds used so far, per process: the server (and its worker processes, if any), and the
+    PostgreSQL backends connected to ``database_name``; keyed by (which, pid)."""
+    used = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            if int(entry.name) == server_pid or parent == server_pid:
+                used["server", entry.name] = _cpu_seconds(entry.name)
+            elif database_name and stat.split(" (", 1)[1].startswith("postgres"):
+                if f" {database_name} " in (entry / "cmdline").read_text().replace("\0", " "):
+                    used["postgresql", entry.name] = _cpu_seconds(entry.name)
+        except (OSError, ValueError, IndexError):
+            continue
+    return used
+
+
+def load(plan: dict[str, Any], workdir: Path, server_pid: int | None = None, database_name: str | None = None) -> dict[str, Any]:
+    """Run bench/_loadgen.py in its own process on ``plan``; its JSON result. With ``server_pid``, the result
+    also has ``cpu``: CPU seconds of the server and of the database's backends over the measured part."""
     path = workdir / "plan.json"
     path.write_text(json.dumps(plan))
-    out = subprocess.run(
-        [sys.executable, str(BENCH / "_loadgen.py"), str(path)], capture_output=True, text=True, check=False
+    process = subprocess.Popen(
+        [sys.executable, str(BENCH / "_loadgen.py"), str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    if out.returncode != 0:
-        raise RuntimeError(f"the load generator failed:\n{out.stderr}")
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    assert process.stdout is not None
+    marks: dict[str, dict[tuple[str, str], float]] = {}
+    last = ""
+    for line in process.stdout:
+        line = line.strip()
+        if line in ("START", "END") and server_pid is not None:
+            marks[line] = cpu_seconds(server_pid, database_name)
+        elif line:
+            last = line
+    stderr = process.stderr.read() if process.stderr else ""
+    if process.wait() != 0:
+        raise RuntimeError(f"the load generator failed:\n{stderr}")
+    result: dict[str, Any] = json.loads(last)
+    if "START" in marks and "END" in marks:
+        cpu = {"server": 0.0, "postgresql": 0.0}
+        for (which, pid), seconds in marks["END"].items():
+            cpu[which] += seconds - marks["START"].get((which, pid), 0.0)
+        result["cpu"] = cpu
     return result
 
 
