@@ -207,15 +207,20 @@ def cpu_seconds(server_pid: int, database_name: str | None) -> dict[tuple[str, s
             parent = int(stat.rsplit(")", 1)[1].split()[1])
             if int(entry.name) == server_pid or parent == server_pid:
                 used["server", entry.name] = _cpu_seconds(entry.name)
-            elif database_name and stat.split(" (", 1)[1].startswith("postgres"):
-                if f" {database_name} " in (entry / "cmdline").read_text().replace("\0", " "):
-                    used["postgresql", entry.name] = _cpu_seconds(entry.name)
+            elif (
+                database_name
+                and stat.split(" (", 1)[1].startswith("postgres")
+                and f" {database_name} " in (entry / "cmdline").read_text().replace("\0", " ")
+            ):
+                used["postgresql", entry.name] = _cpu_seconds(entry.name)
         except (OSError, ValueError, IndexError):
             continue
     return used
 
 
-def load(plan: dict[str, Any], workdir: Path, server_pid: int | None = None, database_name: str | None = None) -> dict[str, Any]:
+def load(
+    plan: dict[str, Any], workdir: Path, server_pid: int | None = None, database_name: str | None = None
+) -> dict[str, Any]:
     """Run bench/_loadgen.py in its own process on ``plan``; its JSON result. With ``server_pid``, the result
     also has ``cpu``: CPU seconds of the server and of the database's backends over the measured part."""
     path = workdir / "plan.json"

@@ -57,6 +57,7 @@ def plan(base: str, tokens: list[str], variants: list[str], args: argparse.Names
         "warmup": args.warmup,
         "seconds": args.seconds,
         "idempotency": args.idempotency_key,
+        "client": args.client,
     }
 
 
@@ -104,6 +105,9 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=200)
     parser.add_argument("--stock", type=int, default=1_000_000, help="units of each variant (never runs out)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes of the server")
+    parser.add_argument(
+        "--client", choices=["httpx", "raw"], default="httpx", help="load generator's HTTP client (raw: cheaper)"
+    )
     parser.add_argument("--idempotency-key", action="store_true", help="send an Idempotency-Key with each order")
     parser.add_argument("--no-ceiling", action="store_true", help="skip the bare-FastAPI ceiling row")
     args = parser.parse_args()

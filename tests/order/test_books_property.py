@@ -34,7 +34,9 @@ steps = st.lists(
         st.tuples(st.just("cancel"), st.integers(0, 7), st.booleans()),
         st.tuples(st.just("ship"), st.integers(0, 7)),
         st.tuples(st.just("deliver"), st.integers(0, 7)),
-        st.tuples(st.just("complete"),),
+        st.tuples(
+            st.just("complete"),
+        ),
     ),
     min_size=1,
     max_size=14,

@@ -328,3 +328,29 @@ async def test_the_worker_command_runs_a_round(client: httpx.AsyncClient) -> Non
     code, output = await run_shoppable("worker", "--once")
     assert code == 0, output
     assert "dispatched" in output
+
+
+async def test_sales_are_counted_for_best_selling_once_the_worker_runs(
+    client: httpx.AsyncClient, app: FastAPI, database: Database
+) -> None:
+    seller = await register(client)
+    shop = await create_shop(client, seller)
+    slow = await create_product(
+        client, seller, shop["id"], options=[], variants=[{"price": 100, "inventory_quantity": 9}]
+    )
+    fast = await create_product(
+        client, seller, shop["id"], options=[], variants=[{"price": 100, "inventory_quantity": 9}]
+    )
+    buyer = await register(client)
+    await buy(client, buyer, [{"variant_id": fast["variants"][0]["id"], "quantity": 3}])
+    await buy(client, buyer, [{"variant_id": slow["variants"][0]["id"], "quantity": 1}])
+
+    async def ranking() -> list[str]:
+        page = await client.get(f"/api/v1/products?shop_id={shop['id']}&sort=best_selling")
+        return [p["id"] for p in page.json()["items"]]
+
+    await _worker(app, database).run_once()
+    assert await ranking() == [fast["id"], slow["id"]]
+    await buy(client, buyer, [{"variant_id": slow["variants"][0]["id"], "quantity": 5}])
+    await _worker(app, database).run_once()
+    assert await ranking() == [slow["id"], fast["id"]]
