@@ -44,6 +44,8 @@ check-migrations: install
 bench: install
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/catalog.py
+	$(BIN)/python bench/checkout.py
+	$(BIN)/python bench/hot_sku.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -11,10 +12,10 @@ from shoppable.catalog import service as catalog
 from shoppable.catalog import shops
 from shoppable.catalog.models import Product
 from shoppable.config import get_settings
-from shoppable.demo.seed import SELLER, seed_demo
+from shoppable.demo.seed import SELLER, SHOPPER, seed_demo
 from shoppable.identity import service as identity
 from shoppable.kit.db import Database
-from tests.helpers import run_shoppable, unique
+from tests.helpers import Account, bought, run_shoppable, unique
 
 
 async def _shop_slug(database: Database) -> str:
@@ -57,7 +58,7 @@ async def test_cli_import_refuses_a_bad_file_and_an_unknown_shop(database: Datab
     assert "Shop not found" in output
 
 
-async def test_demo_seed_imports_both_shops_searchably(database: Database) -> None:
+async def test_demo_seed_imports_both_shops_searchably(database: Database, client: httpx.AsyncClient) -> None:
     async with database.session(write=False) as session:
         if await identity.find_user_by_email(session, SELLER.email) is not None:
             pytest.skip("the demo is already seeded in this database")
@@ -85,3 +86,9 @@ async def test_demo_seed_imports_both_shops_searchably(database: Database) -> No
     assert counts == {"packt-home": 20, "everyday-market": 194}
     assert {p["title"] for p in lamps} >= {"Floor Lamp"}
     assert all(image["url"].startswith("/media/placeholders/") for p in lamps for image in p["images"])
+    # The demo shopper can buy an imported product, and the line keeps its picture.
+    token = await client.post("/api/v1/auth/token", data={"username": SHOPPER.email, "password": SHOPPER.password})
+    shopper = Account(id="", email=SHOPPER.email, token=token.json()["access_token"])
+    lamp = next(p for p in lamps if p["title"] == "Floor Lamp")
+    order = await bought(client, shopper, lamp["variants"][0]["id"])
+    assert order["lines"][0]["image_url"] == lamp["images"][0]["url"]

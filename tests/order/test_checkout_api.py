@@ -27,6 +27,7 @@ async def _shop_with_stock(client: httpx.AsyncClient, *, stock: int = 5, price: 
         client,
         seller,
         shop["id"],
+        images=[{"url": "https://img.example.com/tee.jpg", "alt": "A tee"}],
         variants=[{"sku": unique("SKU-"), "options": {"Size": "S"}, "price": price, "inventory_quantity": stock}],
     )
     return seller, shop, product, product["variants"][0]["id"]
@@ -71,6 +72,7 @@ async def test_buy_now_splits_orders_by_shop_and_books_the_payment(
     assert (line["quantity"], line["unit_price"], line["total"], line["platform_fee"]) == (2, 1999, 3998, 240)
     assert line["source"] == {"type": "video", "id": "vid_1"}
     assert line["attribution"] is None
+    assert line["image_url"] == "https://img.example.com/tee.jpg"
     assert [entry["event"] for entry in usd["timeline"]] == ["created", "paid"]
     assert usd["number"].startswith("SP-")
     assert usd["shipping_address"]["country"] == "US"

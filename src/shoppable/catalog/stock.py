@@ -66,7 +66,7 @@ async def variants_for_sale(session: AsyncSession, variant_ids: Iterable[str]) -
     )
     snapshots = {}
     for row in rows:
-        image = row.image_url or (row.images[0]["src"] if row.images else None)
+        image = row.image_url or (row.images[0]["url"] if row.images else None)
         snapshots[row.id] = VariantForSale(
             variant_id=row.id,
             product_id=row.product_id,
