@@ -35,7 +35,8 @@ class Settings(BaseSettings):
     payment_provider: str = Field("test", description="test: the built-in provider with Stripe's test tokens")
     # The outbox worker and timed jobs run inside `shoppable serve` unless a separate `shoppable worker` does.
     worker_in_process: bool = True
-    worker_poll_s: float = Field(1.0, gt=0)
+    worker_poll_s: float = Field(1.0, gt=0, description="How often the worker looks for new outbox events")
+    worker_jobs_interval_s: float = Field(10.0, gt=0, description="How often it runs expiry and completion")
 
     def check_production_ready(self) -> None:
         if self.environment == "production" and self.secret_key == DEMO_SECRET:

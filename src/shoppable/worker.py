@@ -25,10 +25,6 @@ class Round:
     expired: int
     completed: int
 
-    @property
-    def busy(self) -> bool:
-        return any((self.dispatched, self.expired, self.completed))
-
 
 class Worker:
     def __init__(self, database: Database, settings: Settings, provider: PaymentProvider) -> None:
@@ -38,27 +34,39 @@ class Worker:
         self.dispatcher = Dispatcher(database, {"order.paid": [catalog_tasks.count_sales]})
 
     async def run_once(self, *, now: datetime | None = None) -> Round:
-        """One round: every due event dispatched, every due job run (in batches)."""
+        """One round: every due event dispatched, every due job run."""
+        dispatched = await self.dispatch(now=now)
+        expired, completed = await self.run_jobs(now=now)
+        return Round(dispatched, expired, completed)
+
+    async def dispatch(self, *, now: datetime | None = None) -> int:
         dispatched = 0
         while batch := await self.dispatcher.dispatch_due(now=now):
             dispatched += batch
-        expired = await lifecycle.expire_unpaid(
-            self.database,
-            self.provider,
-            unpaid_ttl=timedelta(minutes=self.settings.order_unpaid_ttl_minutes),
-            now=now,
-        )
-        completed = await lifecycle.complete_due(self.database, now=now)
-        return Round(dispatched, expired, completed)
+        return dispatched
+
+    async def run_jobs(self, *, now: datetime | None = None) -> tuple[int, int]:
+        """The timed jobs, each in batches until none is due: (unpaid orders expired, orders completed)."""
+        expired = completed = 0
+        ttl = timedelta(minutes=self.settings.order_unpaid_ttl_minutes)
+        while batch := await lifecycle.expire_unpaid(self.database, self.provider, unpaid_ttl=ttl, now=now):
+            expired += batch
+        while batch := await lifecycle.complete_due(self.database, now=now):
+            completed += batch
+        return expired, completed
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        """Rounds until ``stop`` is set; a round that found work is followed at once by the next."""
+        """Dispatch every ``worker_poll_s`` (events wait at most that long) and run the timed jobs every
+        ``worker_jobs_interval_s`` (their deadlines are minutes and days), until ``stop`` is set."""
+        loop = asyncio.get_running_loop()
+        jobs_due = loop.time()
         while not stop.is_set():
             try:
-                done = await self.run_once()
+                await self.dispatch()
+                if loop.time() >= jobs_due:
+                    jobs_due = loop.time() + self.settings.worker_jobs_interval_s
+                    await self.run_jobs()
             except Exception:
                 log.exception("worker round failed; retrying")
-                done = Round(0, 0, 0)
-            if not done.busy:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.settings.worker_poll_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.settings.worker_poll_s)

@@ -38,32 +38,35 @@ class VariantForSale:
     is_buyable: bool  # product active and shop open
 
 
+# Built once: checkout runs it on every purchase.
+_FOR_SALE = (
+    select(
+        Variant.id,
+        Variant.product_id,
+        Variant.shop_id,
+        Variant.sku,
+        Variant.title,
+        Variant.price,
+        Variant.currency,
+        Variant.inventory_quantity,
+        Variant.image_url,
+        Product.title.label("product_title"),
+        Product.status,
+        Product.images,
+        Shop.status.label("shop_status"),
+    )
+    .join(Product, Product.id == Variant.product_id)
+    .join(Shop, Shop.id == Variant.shop_id)
+    .where(Variant.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 async def variants_for_sale(session: AsyncSession, variant_ids: Iterable[str]) -> dict[str, VariantForSale]:
     """Snapshots of the given variants (unknown ids are absent), in one query."""
     ids = sorted(set(variant_ids))
     if not ids:
         return {}
-    rows = await core_execute(
-        session,
-        select(
-            Variant.id,
-            Variant.product_id,
-            Variant.shop_id,
-            Variant.sku,
-            Variant.title,
-            Variant.price,
-            Variant.currency,
-            Variant.inventory_quantity,
-            Variant.image_url,
-            Product.title.label("product_title"),
-            Product.status,
-            Product.images,
-            Shop.status.label("shop_status"),
-        )
-        .join(Product, Product.id == Variant.product_id)
-        .join(Shop, Shop.id == Variant.shop_id)
-        .where(Variant.id.in_(ids)),
-    )
+    rows = await core_execute(session, _FOR_SALE, {"ids": ids})
     snapshots = {}
     for row in rows:
         image = row.image_url or (row.images[0]["url"] if row.images else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +14,7 @@ from shoppable.identity import passwords, tokens
 from shoppable.identity.models import AccessToken, ApiKey, ShopMembership, User
 from shoppable.identity.rules import Principal, ShopRole, normalise_email
 from shoppable.kit.clock import utcnow
+from shoppable.kit.db import core_execute
 from shoppable.kit.errors import ShoppableError, not_found
 from shoppable.kit.ids import new_id
 
@@ -68,23 +69,24 @@ async def issue_token(session: AsyncSession, *, email: str, password: str) -> Is
     return IssuedToken(access_token=secret, expires_in=ttl)
 
 
+# Built once: every authenticated request runs one of these (building a statement costs as much as running it).
+_API_KEY_BY_HASH = select(ApiKey.id, ApiKey.shop_id).where(
+    ApiKey.key_hash == bindparam("hashed"), ApiKey.revoked_at.is_(None)
+)
+_TOKEN_BY_HASH = (
+    select(AccessToken.user_id, AccessToken.expires_at)
+    .join(User, User.id == AccessToken.user_id)
+    .where(AccessToken.token_hash == bindparam("hashed"), AccessToken.revoked_at.is_(None), User.is_active)
+)
+
+
 async def authenticate(session: AsyncSession, bearer: str) -> Principal | None:
     """The principal a bearer token stands for, or None when it is unknown, expired or revoked."""
     hashed = tokens.digest(bearer)
     if bearer.startswith(tokens.SHOP_KEY_PREFIX):
-        key = (
-            await session.execute(
-                select(ApiKey.id, ApiKey.shop_id).where(ApiKey.key_hash == hashed, ApiKey.revoked_at.is_(None))
-            )
-        ).first()
+        key = (await core_execute(session, _API_KEY_BY_HASH, {"hashed": hashed})).first()
         return Principal(shop_id=key.shop_id, api_key_id=key.id) if key else None
-    row = (
-        await session.execute(
-            select(AccessToken.user_id, AccessToken.expires_at)
-            .join(User, User.id == AccessToken.user_id)
-            .where(AccessToken.token_hash == hashed, AccessToken.revoked_at.is_(None), User.is_active)
-        )
-    ).first()
+    row = (await core_execute(session, _TOKEN_BY_HASH, {"hashed": hashed})).first()
     if row is None or row.expires_at <= utcnow():
         return None
     return Principal(user_id=row.user_id)

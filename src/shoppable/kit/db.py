@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -190,9 +191,14 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, 
     if not rows:
         return
     if len(rows) < COPY_THRESHOLD or session.get_bind().dialect.name != "postgresql":
-        await core_execute(session, table.insert(), rows)
+        await core_execute(session, _insert_into(table), rows)
         return
     await _copy(session, table.name, table, rows, list(rows[0]))
+
+
+@lru_cache(maxsize=256)
+def _insert_into(table: Table) -> Any:
+    return table.insert()
 
 
 async def bulk_update_by_id(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:

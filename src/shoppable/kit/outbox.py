@@ -71,29 +71,32 @@ async def emit(session: AsyncSession, events: Sequence[Event]) -> None:
     )
 
 
-Handler = Callable[[AsyncSession, Event], Awaitable[None]]
-"""Runs in the dispatching transaction: its writes commit with the event's dispatch, exactly once."""
+Handler = Callable[[AsyncSession, list[Event]], Awaitable[None]]
+"""Gets every due event of its topic in a batch, in order, inside the dispatching transaction: its writes
+commit exactly when the events are marked dispatched, so they happen once."""
 
 
 class Dispatcher:
-    """Hands each committed event to the handlers subscribed to its topic (given explicitly at wiring time).
+    """Hands committed events to the handlers subscribed to their topic (given explicitly at wiring time).
 
-    Each event's handlers run in a savepoint of the dispatching transaction, so their database writes commit
-    exactly when the event is marked dispatched. A handler that raises has its writes rolled back and the
-    event retried later with exponential back-off, up to ``MAX_ATTEMPTS``; a handler with effects outside the
-    database must make them idempotent. Events without handlers are marked dispatched: the table is the log.
+    A batch of due events is claimed at once; each topic's events go to its handlers together, in a savepoint.
+    A handler that raises has its writes rolled back and that topic's events retried later with exponential
+    back-off, up to ``MAX_ATTEMPTS``; a handler with effects outside the database must make them idempotent.
+    Events without handlers are marked dispatched: the table is the event log.
     """
 
     def __init__(self, database: Database, handlers: Mapping[str, Sequence[Handler]] | None = None) -> None:
         self.database = database
         self.handlers = dict(handlers or {})
 
-    async def dispatch_due(self, *, batch: int = 100, now: datetime | None = None) -> int:
-        """Dispatch up to ``batch`` due events in one transaction; how many were handled."""
+    async def dispatch_due(self, *, batch: int = 500, now: datetime | None = None) -> int:
+        """Dispatch up to ``batch`` due events in one transaction; how many were claimed."""
         now = now or utcnow()
         async with self.database.session() as session:
             query = (
-                select(OutboxEvent)
+                select(
+                    OutboxEvent.id, OutboxEvent.topic, OutboxEvent.subject_id, OutboxEvent.payload, OutboxEvent.attempts
+                )
                 .where(
                     OutboxEvent.dispatched_at.is_(None),
                     OutboxEvent.available_at <= now,
@@ -104,33 +107,46 @@ class Dispatcher:
             )
             if not self.database.is_sqlite:
                 query = query.with_for_update(skip_locked=True)
-            rows = list((await session.scalars(query)).all())
+            rows = list(await session.execute(query))
+            by_topic: dict[str, list[Any]] = {}
             for row in rows:
-                await self._deliver(session, row, now)
+                by_topic.setdefault(row.topic, []).append(row)
+            delivered: list[str] = []
+            for topic, topic_rows in by_topic.items():
+                if await self._deliver(session, topic, topic_rows, now):
+                    delivered += [row.id for row in topic_rows]
+            if delivered:
+                await session.execute(
+                    update(OutboxEvent)
+                    .where(OutboxEvent.id.in_(delivered))
+                    .values(dispatched_at=now, attempts=OutboxEvent.attempts + 1)
+                )
             return len(rows)
 
-    async def _deliver(self, session: AsyncSession, row: OutboxEvent, now: datetime) -> None:
-        event = Event(row.topic, row.subject_id, row.payload)
+    async def _deliver(self, session: AsyncSession, topic: str, rows: list[Any], now: datetime) -> bool:
+        handlers = self.handlers.get(topic, ())
+        if not handlers:
+            return True
+        events = [Event(row.topic, row.subject_id, row.payload) for row in rows]
         try:
             async with session.begin_nested():
-                for handler in self.handlers.get(row.topic, ()):
-                    await handler(session, event)
+                for handler in handlers:
+                    await handler(session, events)
         except Exception as error:
-            log.exception("outbox handler failed for %s %s", row.topic, row.id)
-            attempts = row.attempts + 1
-            await session.execute(
-                update(OutboxEvent)
-                .where(OutboxEvent.id == row.id)
-                .values(
-                    attempts=attempts,
-                    available_at=now + timedelta(seconds=2**attempts),
-                    last_error=f"{type(error).__name__}: {error}"[:2000],
+            log.exception("outbox handler failed for %d %s event(s)", len(rows), topic)
+            for row in rows:
+                attempts = row.attempts + 1
+                await session.execute(
+                    update(OutboxEvent)
+                    .where(OutboxEvent.id == row.id)
+                    .values(
+                        attempts=attempts,
+                        available_at=now + timedelta(seconds=2**attempts),
+                        last_error=f"{type(error).__name__}: {error}"[:2000],
+                    )
                 )
-            )
-            return
-        await session.execute(
-            update(OutboxEvent).where(OutboxEvent.id == row.id).values(dispatched_at=now, attempts=row.attempts + 1)
-        )
+            return False
+        return True
 
 
 async def events_for(session: AsyncSession, subject_id: str) -> list[OutboxEvent]:

@@ -97,6 +97,8 @@ async def open_accounts(session: AsyncSession, specs: list[AccountSpec]) -> list
                 }
             )
     await insert_ignoring_conflicts(session, LedgerAccount.__table__, rows)  # type: ignore[arg-type]
+    if rows:  # learn them (once committed), so that opening them again costs no statement
+        await _account_facts(session, {str(row["id"]) for row in rows})
     return ids
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, update
 
 from shoppable.catalog import stock
 from shoppable.config import Settings
@@ -33,8 +33,8 @@ from shoppable.kit.ids import new_id
 from shoppable.kit.money import Money
 from shoppable.kit.outbox import emit
 from shoppable.order import books, cart
-from shoppable.order.models import Order
-from shoppable.order.orders import insert_orders, lines_of, order_event, read_orders, record_timeline
+from shoppable.order.models import Order, OrderLine, OrderTimelineEntry
+from shoppable.order.orders import insert_orders, order_event, read_orders, record_timeline
 from shoppable.order.rules import Item, OrderDraft, OrderStatus, merge_items, price_orders
 from shoppable.payment import service as payments
 from shoppable.payment.provider import PaymentProvider
@@ -57,6 +57,7 @@ class Purchase:
 @dataclass(frozen=True, slots=True)
 class _Placed:
     order_ids: list[str]
+    lines: list[OrderLine]
     payment_amounts: dict[str, Money]
     quantities: dict[str, int]
     cart_line_ids: list[str]
@@ -120,25 +121,30 @@ async def _place(
         drafts = price_orders(merged, variants, fee_bps=settings.platform_fee_bps)
         amounts = _amounts_by_currency(drafts)
         payment_ids = {currency: new_id("pay") for currency in amounts}
+        now = utcnow()
         await payments.open_payments(
             session,
             buyer_id=buyer_id,
             provider=provider_name,
             amounts={payment_ids[c]: amount for c, amount in amounts.items()},
         )
-        order_ids = await insert_orders(
+        order_ids, lines = await insert_orders(
             session,
             drafts,
             buyer_id=buyer_id,
             payment_ids=payment_ids,
             shipping_address=purchase.shipping_address,
-            expires_at=utcnow() + timedelta(minutes=settings.order_unpaid_ttl_minutes),
+            expires_at=now + timedelta(minutes=settings.order_unpaid_ttl_minutes),
+            now=now,
         )
-        await record_timeline(session, [(order_id, "created", purchase.buyer.key, {}) for order_id in order_ids])
+        await record_timeline(
+            session, [(order_id, "created", purchase.buyer.key, {}) for order_id in order_ids], at=now
+        )
         quantities = {item.variant_id: item.quantity for item in merged}
         await stock.reserve_stock(session, quantities, reason="order placed", actor=purchase.buyer.key)
     return _Placed(
         order_ids=order_ids,
+        lines=lines,
         payment_amounts={payment_ids[c]: amount for c, amount in amounts.items()},
         quantities=quantities,
         cart_line_ids=cart_line_ids,
@@ -177,6 +183,14 @@ async def _discard(database: Database, purchase: Purchase, placed: _Placed, refu
                 await idempotency.release(session, **key)
 
 
+_MARK_PAID = (
+    update(Order)
+    .where(Order.id.in_(bindparam("ids", expanding=True)), Order.status == OrderStatus.PENDING_PAYMENT.value)
+    .values(status=OrderStatus.PAID.value, paid_at=bindparam("now"), updated_at=bindparam("now"), expires_at=None)
+    .returning(*Order.__table__.c)
+)
+
+
 class _ExpiredMeanwhile(Exception):
     """The expiry job cancelled an order while its payment was being charged (only after the unpaid TTL)."""
 
@@ -191,34 +205,29 @@ async def _confirm(
     now = utcnow()
     try:
         async with database.session() as session:
-            paid = list(
-                (
-                    await core_execute(
-                        session,
-                        update(Order)
-                        .where(Order.id.in_(placed.order_ids), Order.status == OrderStatus.PENDING_PAYMENT.value)
-                        .values(status=OrderStatus.PAID.value, paid_at=now, updated_at=now, expires_at=None)
-                        .returning(Order.id),
-                    )
-                ).scalars()
-            )
-            if len(paid) != len(placed.order_ids):
+            rows = await core_execute(session, _MARK_PAID, {"ids": placed.order_ids, "now": now})
+            by_id = {row.id: Order(**row._mapping) for row in rows}
+            if len(by_id) != len(placed.order_ids):
                 raise _ExpiredMeanwhile
+            orders = [by_id[order_id] for order_id in placed.order_ids]
             await payments.record_charges(session, charges)
             await record_timeline(session, [(order_id, "paid", "system", {}) for order_id in placed.order_ids], at=now)
-            orders = list((await session.execute(select(Order).where(Order.id.in_(placed.order_ids)))).scalars())
             await books.book_paid_orders(session, orders)
-            lines = await lines_of(session, placed.order_ids)
+            lines = placed.lines
             await emit(
                 session,
                 [order_event(topic, order, lines) for order in orders for topic in ("order.created", "order.paid")],
             )
             if placed.cart_line_ids:
                 await cart.remove_lines(session, placed.cart_line_ids)
-            by_id = {order.id: order for order in orders}
+            timeline = [
+                OrderTimelineEntry(order_id=order.id, at=at, event=event, actor=actor, detail={})
+                for order in orders
+                for at, event, actor in ((order.created_at, "created", purchase.buyer.key), (now, "paid", "system"))
+            ]
             captured = {c.payment_id: "captured" for c in charges}
             body = {
-                "orders": await read_orders(session, [by_id[i] for i in placed.order_ids], captured),
+                "orders": await read_orders(session, orders, captured, lines=lines, timeline=timeline),
                 "payment": {
                     "status": "captured",
                     "payments": [

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.identity.rules import Principal
@@ -39,9 +39,10 @@ async def insert_orders(
     payment_ids: dict[str, str],
     shipping_address: dict[str, Any],
     expires_at: datetime,
-) -> list[str]:
-    """Write new orders awaiting payment (``payment_ids`` by currency); their ids, in the drafts' order."""
-    now = utcnow()
+    now: datetime,
+) -> tuple[list[str], list[OrderLine]]:
+    """Write new orders awaiting payment (``payment_ids`` by currency): their ids in the drafts' order, and
+    their lines as written (not attached to the session)."""
     orders, lines = [], []
     for draft in drafts:
         order_id = new_id("ord")
@@ -102,7 +103,7 @@ async def insert_orders(
             )
     await bulk_insert(session, Order.__table__, orders)  # type: ignore[arg-type]
     await bulk_insert(session, OrderLine.__table__, lines)  # type: ignore[arg-type]
-    return [str(row["id"]) for row in orders]
+    return [str(row["id"]) for row in orders], [OrderLine(**line) for line in lines]
 
 
 async def record_timeline(
@@ -129,13 +130,18 @@ async def lock_order(session: AsyncSession, order_id: str) -> Order:
     return order
 
 
+_LINES_OF = (
+    select(OrderLine)
+    .where(OrderLine.order_id.in_(bindparam("ids", expanding=True)))
+    .order_by(OrderLine.order_id, OrderLine.position)
+    .execution_options(populate_existing=True)
+)
+_LINES_OF_LOCKED = _LINES_OF.with_for_update()
+
+
 async def lines_of(session: AsyncSession, order_ids: Sequence[str], *, lock: bool = False) -> list[OrderLine]:
-    query: Select[OrderLine] = (
-        select(OrderLine).where(OrderLine.order_id.in_(order_ids)).order_by(OrderLine.order_id, OrderLine.position)
-    )
-    if lock:
-        query = query.with_for_update()
-    return list((await session.execute(query.execution_options(populate_existing=True))).scalars())
+    query = _LINES_OF_LOCKED if lock else _LINES_OF
+    return list((await session.execute(query, {"ids": list(order_ids)})).scalars())
 
 
 async def transition(
@@ -252,18 +258,30 @@ def serialize_order(
 
 
 async def read_orders(
-    session: AsyncSession, orders: Sequence[Order], payment_statuses: dict[str, str]
+    session: AsyncSession,
+    orders: Sequence[Order],
+    payment_statuses: dict[str, str],
+    *,
+    lines: Sequence[OrderLine] | None = None,
+    timeline: Sequence[OrderTimelineEntry] | None = None,
 ) -> list[dict[str, Any]]:
-    """Orders with their lines and timelines, in two more queries whatever their number."""
+    """Orders with their lines and timelines: two more queries whatever their number, fewer when the caller
+    already holds them."""
     ids = [order.id for order in orders]
     if not ids:
         return []
-    lines = await lines_of(session, ids)
-    timeline = (
-        await session.execute(
-            select(OrderTimelineEntry).where(OrderTimelineEntry.order_id.in_(ids)).order_by(OrderTimelineEntry.id)
+    if lines is None:
+        lines = await lines_of(session, ids)
+    if timeline is None:
+        timeline = list(
+            (
+                await session.execute(
+                    select(OrderTimelineEntry)
+                    .where(OrderTimelineEntry.order_id.in_(ids))
+                    .order_by(OrderTimelineEntry.id)
+                )
+            ).scalars()
         )
-    ).scalars()
     lines_by: dict[str, list[OrderLine]] = {}
     for line in lines:
         lines_by.setdefault(line.order_id, []).append(line)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.kit.clock import utcnow
@@ -77,20 +77,32 @@ async def charge(provider: PaymentProvider, *, token: str, amounts: dict[str, Mo
         raise
 
 
+_RECORD_CAPTURE = (
+    update(Payment)
+    .where(Payment.id == bindparam("payment_id"), Payment.status == "pending")
+    .values(
+        status="captured",
+        authorization_id=bindparam("authorization_id"),
+        capture_id=bindparam("capture_id"),
+        captured_amount=bindparam("captured_amount"),
+        updated_at=bindparam("now"),
+    )
+)
+
+
 async def record_charges(session: AsyncSession, charges: Iterable[Charge]) -> None:
     now = utcnow()
     for done in charges:
         await core_execute(
             session,
-            update(Payment)
-            .where(Payment.id == done.payment_id, Payment.status == "pending")
-            .values(
-                status="captured",
-                authorization_id=done.authorization.id,
-                capture_id=done.capture.id,
-                captured_amount=done.capture.amount.amount,
-                updated_at=now,
-            ),
+            _RECORD_CAPTURE,
+            {
+                "payment_id": done.payment_id,
+                "authorization_id": done.authorization.id,
+                "capture_id": done.capture.id,
+                "captured_amount": done.capture.amount.amount,
+                "now": now,
+            },
         )
 
 
