@@ -91,3 +91,32 @@ async def test_twenty_retries_with_one_key_make_one_order(client: httpx.AsyncCli
     assert await stock_of(client, product_id, variant) == 48
     assert await _paid_units(database, variant) == 2
     await _verified(database)
+
+
+async def test_concurrent_refunds_never_return_more_than_was_paid(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    seller = await register(client)
+    shop = await create_shop(client, seller)
+    product = await create_product(
+        client, seller, shop["id"], options=[], variants=[{"price": 1001, "inventory_quantity": 10}]
+    )
+    buyer = await register(client)
+    response = await buy(client, buyer, [{"variant_id": product["variants"][0]["id"], "quantity": 3}])
+    order = response.json()["orders"][0]
+    line = order["lines"][0]["id"]
+
+    async def refund_one() -> httpx.Response:
+        return await client.post(
+            f"/api/v1/orders/{order['id']}/refunds",
+            json={"lines": [{"line_id": line, "quantity": 1}], "reason": "race"},
+            headers=seller.headers,
+        )
+
+    responses = await asyncio.gather(*(refund_one() for _ in range(12)))
+    outcomes = Counter((r.status_code, r.json().get("code")) for r in responses)
+    assert outcomes == {(201, None): 3, (422, "refund_exceeds_line"): 9}, outcomes
+    assert [r.json()["amount"] for r in responses if r.status_code == 201] == [1001, 1001, 1001]
+    final = (await client.get(f"/api/v1/orders/{order['id']}", headers=seller.headers)).json()
+    assert (final["refunded_total"], final["refund_status"], final["payment"]["status"]) == (3003, "full", "refunded")
+    await _verified(database)
