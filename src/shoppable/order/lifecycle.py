@@ -6,54 +6,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoppable.catalog import shops, stock
+from shoppable.catalog import shops
 from shoppable.identity.rules import Principal
 from shoppable.kit import idempotency
 from shoppable.kit.clock import utcnow
-from shoppable.kit.db import Database, core_execute
-from shoppable.kit.errors import forbidden, not_found
-from shoppable.kit.money import Money
+from shoppable.kit.db import Database
 from shoppable.kit.outbox import emit
 from shoppable.kit.pagination import decode_cursor, encode_cursor
-from shoppable.order import books
-from shoppable.order.models import Order, OrderLine, ReturnRequest
-from shoppable.order.orders import lines_of, lock_order, order_event, read_orders, transition
-from shoppable.order.rules import Actor, OrderEvent, OrderStatus
+from shoppable.order import books, refunds
+from shoppable.order.models import Order, ReturnRequest
+from shoppable.order.orders import lines_of, lock_order, order_event, order_for, read_orders, transition
+from shoppable.order.rules import Actor, OrderEvent, OrderStatus, next_status
 from shoppable.payment import service as payments
 from shoppable.payment.provider import PaymentProvider
-
-
-async def actors_for(session: AsyncSession, principal: Principal, order: Order) -> set[Actor]:
-    """In which roles the caller may act on this order: its buyer, its shop, both or neither."""
-    actors = set()
-    if principal.user_id is not None and principal.user_id == order.buyer_id:
-        actors.add(Actor.BUYER)
-    if await shops.can_act_for(session, principal, order.shop_id):
-        actors.add(Actor.SHOP)
-    return actors
-
-
-async def order_for(
-    session: AsyncSession, principal: Principal, order_id: str, *, need: Actor | None = None, lock: bool = True
-) -> tuple[Order, set[Actor]]:
-    """The order and the caller's roles on it: 404 if the caller is neither its buyer nor its shop (never
-    reveal another tenant's order), 403 if the caller sees it but ``need`` is not one of their roles."""
-    if lock:
-        order = await lock_order(session, order_id)
-    else:
-        found = (await session.execute(select(Order).where(Order.id == order_id))).scalar_one_or_none()
-        if found is None:
-            raise not_found("Order")
-        order = found
-    actors = await actors_for(session, principal, order)
-    if not actors:
-        raise not_found("Order")
-    if need is not None and need not in actors:
-        raise forbidden(f"Only the order's {need.value} may do this.")
-    return order, actors
 
 
 async def _read_one(session: AsyncSession, order: Order) -> dict[str, Any]:
@@ -155,65 +123,28 @@ async def _cancel(
     actor_name: str,
     reason: str,
 ) -> None:
-    """Cancel a locked order: give back what was paid and not yet refunded, and the stock if it never left."""
+    """Cancel a locked order: refund what was paid and not yet refunded (a refund like any other, with its
+    record and ledger entries), void a payment never captured, and put back the stock that never left."""
     was = OrderStatus(order.status)
+    next_status(was, event, actor)  # refuse before refunding anything
+    if was != OrderStatus.PENDING_PAYMENT and order.refunded_total < order.total:
+        lines = await lines_of(session, [order.id], lock=True)
+        left = [
+            (line.id, line.quantity - line.refunded_quantity)
+            for line in lines
+            if line.refunded_quantity < line.quantity
+        ]
+        await refunds.refund_units(session, provider, actor_name, order, left, reason=f"cancelled: {reason}"[:500])
     await transition(
         session, order, event, actor, actor_name=actor_name, detail={"reason": reason}, cancelled_at=utcnow()
     )
     lines = await lines_of(session, [order.id], lock=True)
     if was == OrderStatus.PENDING_PAYMENT:
         await payments.void(session, provider, payment_id=order.payment_id)
-    else:
-        await _refund_the_rest(session, provider, order, lines)
     if was in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID):
-        await restock(session, lines, {line.id: line.quantity - line.restocked_quantity for line in lines}, actor_name)
+        units = {line.id: line.quantity - line.restocked_quantity for line in lines}
+        await refunds.restock(session, lines, units, actor_name)
     await emit(session, [order_event("order.cancelled", order, lines, reason=reason)])
-
-
-async def _refund_the_rest(
-    session: AsyncSession, provider: PaymentProvider, order: Order, lines: list[OrderLine]
-) -> None:
-    amount = order.total - order.refunded_total
-    fee = order.fee_total - order.refunded_fee_total
-    if amount <= 0:
-        return
-    reference = f"cancel:{order.id}"
-    await payments.refund(
-        session, provider, payment_id=order.payment_id, amount=Money(amount, order.currency), reference=reference
-    )
-    await books.book_refund(session, order, reference=reference, amount=amount, fee_returned=fee, completed=False)
-    for line in lines:
-        await core_execute(
-            session,
-            update(OrderLine)
-            .where(OrderLine.id == line.id)
-            .values(refunded_quantity=line.quantity, refunded_amount=line.total, refunded_fee=line.fee),
-        )
-    await core_execute(
-        session,
-        update(Order)
-        .where(Order.id == order.id)
-        .values(refunded_total=order.total, refunded_fee_total=order.fee_total, refund_status="full"),
-    )
-    order.refunded_total, order.refunded_fee_total, order.refund_status = order.total, order.fee_total, "full"
-
-
-async def restock(
-    session: AsyncSession, lines: list[OrderLine], units_by_line: dict[str, int], actor_name: str
-) -> None:
-    """Put units of lines back in stock (units that never left the shop)."""
-    quantities: dict[str, int] = {}
-    for line in lines:
-        units = units_by_line.get(line.id, 0)
-        if units <= 0:
-            continue
-        quantities[line.variant_id] = quantities.get(line.variant_id, 0) + units
-        line.restocked_quantity += units
-        await core_execute(
-            session,
-            update(OrderLine).where(OrderLine.id == line.id).values(restocked_quantity=line.restocked_quantity),
-        )
-    await stock.release_stock(session, quantities, reason="order cancelled or refunded", actor=actor_name)
 
 
 # --- timed jobs -------------------------------------------------------------------------------------------------

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoppable.catalog import shops
 from shoppable.identity.rules import Principal
 from shoppable.kit.clock import isoformat, utcnow
 from shoppable.kit.db import bulk_insert, core_execute
-from shoppable.kit.errors import not_found
+from shoppable.kit.errors import forbidden, not_found
 from shoppable.kit.ids import new_id
 from shoppable.kit.outbox import Event
 from shoppable.order.models import Order, OrderLine, OrderTimelineEntry
@@ -194,6 +195,39 @@ def order_event(topic: str, order: Order, lines: Sequence[OrderLine], **extra: A
             **extra,
         },
     )
+
+
+# --- who may act on an order ---
+
+
+async def actors_for(session: AsyncSession, principal: Principal, order: Order) -> set[Actor]:
+    """In which roles the caller may act on this order: its buyer, its shop, both or neither."""
+    actors = set()
+    if principal.user_id is not None and principal.user_id == order.buyer_id:
+        actors.add(Actor.BUYER)
+    if await shops.can_act_for(session, principal, order.shop_id):
+        actors.add(Actor.SHOP)
+    return actors
+
+
+async def order_for(
+    session: AsyncSession, principal: Principal, order_id: str, *, need: Actor | None = None, lock: bool = True
+) -> tuple[Order, set[Actor]]:
+    """The order and the caller's roles on it: 404 if the caller is neither its buyer nor its shop (never
+    reveal another tenant's order), 403 if the caller sees it but ``need`` is not one of their roles."""
+    if lock:
+        order = await lock_order(session, order_id)
+    else:
+        found = (await session.execute(select(Order).where(Order.id == order_id))).scalar_one_or_none()
+        if found is None:
+            raise not_found("Order")
+        order = found
+    actors = await actors_for(session, principal, order)
+    if not actors:
+        raise not_found("Order")
+    if need is not None and need not in actors:
+        raise forbidden(f"Only the order's {need.value} may do this.")
+    return order, actors
 
 
 # --- reading --------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoppable.catalog import stock
 from shoppable.identity.rules import Principal
 from shoppable.kit.clock import isoformat, utcnow
 from shoppable.kit.db import core_execute
@@ -16,9 +17,8 @@ from shoppable.kit.ids import new_id
 from shoppable.kit.money import Money
 from shoppable.kit.outbox import emit
 from shoppable.order import books
-from shoppable.order.lifecycle import order_for, restock
 from shoppable.order.models import Order, OrderLine, Refund, ReturnRequest
-from shoppable.order.orders import lines_of, order_event, record_timeline
+from shoppable.order.orders import lines_of, order_event, order_for, record_timeline
 from shoppable.order.rules import Actor, OrderStatus, refund_amount, refund_fee
 from shoppable.payment import service as payments
 from shoppable.payment.provider import PaymentProvider
@@ -54,10 +54,10 @@ async def refund_lines(
 ) -> dict[str, Any]:
     """Refund units of an order's lines (shop only): each line pro rata, never more than was paid."""
     order, _ = await order_for(session, principal, order_id, need=Actor.SHOP)
-    return await _refund_locked(session, provider, principal.key, order, requested, reason=reason, return_id=return_id)
+    return await refund_units(session, provider, principal.key, order, requested, reason=reason, return_id=return_id)
 
 
-async def _refund_locked(
+async def refund_units(
     session: AsyncSession,
     provider: PaymentProvider,
     actor_name: str,
@@ -65,8 +65,10 @@ async def _refund_locked(
     requested: Sequence[tuple[str, int]],
     *,
     reason: str,
-    return_id: str | None,
+    return_id: str | None = None,
 ) -> dict[str, Any]:
+    """Refund units of a locked order's lines: each line's share pro rata (``rules.refund_amount``), the
+    payment refunded by that much, the ledger booked, and the units restocked if they never left the shop."""
     status = OrderStatus(order.status)
     if status not in REFUNDABLE:
         raise ShoppableError("invalid_transition", 409, f"An order that is {status.value} cannot be refunded.")
@@ -170,6 +172,24 @@ def serialize_refund(refund: Refund) -> dict[str, Any]:
     }
 
 
+async def restock(
+    session: AsyncSession, lines: list[OrderLine], units_by_line: dict[str, int], actor_name: str
+) -> None:
+    """Put units of lines back in stock (units that never left the shop)."""
+    quantities: dict[str, int] = {}
+    for line in lines:
+        units = units_by_line.get(line.id, 0)
+        if units <= 0:
+            continue
+        quantities[line.variant_id] = quantities.get(line.variant_id, 0) + units
+        line.restocked_quantity += units
+        await core_execute(
+            session,
+            update(OrderLine).where(OrderLine.id == line.id).values(restocked_quantity=line.restocked_quantity),
+        )
+    await stock.release_stock(session, quantities, reason="order cancelled or refunded", actor=actor_name)
+
+
 # --- returns ----------------------------------------------------------------------------------------------------
 
 
@@ -249,7 +269,7 @@ async def approve_return(
     session: AsyncSession, provider: PaymentProvider, principal: Principal, return_id: str
 ) -> dict[str, Any]:
     request, order = await _return_for_shop(session, principal, return_id)
-    refund = await _refund_locked(
+    refund = await refund_units(
         session,
         provider,
         principal.key,
