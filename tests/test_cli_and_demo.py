@@ -89,6 +89,9 @@ async def test_demo_seed_imports_both_shops_searchably(database: Database, clien
     # The demo shopper can buy an imported product, and the line keeps its picture.
     token = await client.post("/api/v1/auth/token", data={"username": SHOPPER.email, "password": SHOPPER.password})
     shopper = Account(id="", email=SHOPPER.email, token=token.json()["access_token"])
+    seeded = (await client.get("/api/v1/orders", headers=shopper.headers)).json()["items"]
+    assert sorted(order["status"] for order in seeded) == ["delivered", "paid"]
+    assert len({order["shop_id"] for order in seeded}) == 2
     lamp = next(p for p in lamps if p["title"] == "Floor Lamp")
     order = await bought(client, shopper, lamp["variants"][0]["id"])
     assert order["lines"][0]["image_url"] == lamp["images"][0]["url"]

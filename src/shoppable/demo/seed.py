@@ -1,4 +1,5 @@
-"""Seed the demo: accounts, two shops imported from real export files through the real importers."""
+"""Seed the demo: accounts, two shops imported from real export files through the real importers, and the
+shopper's first orders."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ from importlib import resources
 from pathlib import Path
 
 from shoppable.catalog import imports, shops
+from shoppable.catalog import service as catalog
 from shoppable.config import Settings
 from shoppable.demo.dummyjson import to_shopify_products
 from shoppable.demo.placeholders import write_placeholder
 from shoppable.identity import service as identity
-from shoppable.identity.rules import ShopRole
+from shoppable.identity.rules import Principal, ShopRole
 from shoppable.kit.db import Database
+from shoppable.order import checkout, lifecycle
+from shoppable.order.rules import Item
+from shoppable.payment import test_provider
 
 
 @dataclass(frozen=True)
@@ -89,4 +94,46 @@ async def seed_demo(database: Database, settings: Settings) -> bool:
             (market.id, _dummyjson(settings), "shopify_json"),
         ):
             await imports.import_file(session, shop_id=shop_id, path=path, fmt=fmt, actor="demo-seed")
+    await _place_demo_orders(database, settings, shopper=users[SHOPPER.email].id, seller=seller.id)
     return True
+
+
+async def _first_in_stock(database: Database, shop_id: str) -> str:
+    async with database.session(write=False) as session:
+        products, _ = await catalog.search_products(
+            session,
+            q=None,
+            shop_id=shop_id,
+            category=None,
+            min_price=None,
+            max_price=None,
+            sort="newest",
+            limit=20,
+            cursor=None,
+        )
+    return str(next(v["id"] for p in products for v in p["variants"] if v["inventory_quantity"] > 0 and v["price"] > 0))
+
+
+async def _place_demo_orders(database: Database, settings: Settings, *, shopper: str, seller: str) -> None:
+    """The demo shopper's first purchase, one order per shop: one of them delivered, one for the seller to ship."""
+    async with database.session(write=False) as session:
+        shop_ids = [(await shops.get_shop_by_slug(session, slug)).id for slug in ("packt-home", "everyday-market")]
+    items = [Item(await _first_in_stock(database, shop_id), 1) for shop_id in shop_ids]
+    purchase = checkout.Purchase(
+        buyer=Principal(user_id=shopper),
+        items=items,
+        shipping_address={
+            "name": "Demo Shopper",
+            "line1": "1 Main St",
+            "city": "Lisbon",
+            "postal_code": "1000-001",
+            "country": "PT",
+        },
+        payment_token=test_provider.SUCCEEDS,
+    )
+    _, placed = await checkout.place_orders(database, test_provider.TestPaymentProvider(), settings, purchase)
+    delivered = next(order["id"] for order in placed["orders"] if order["shop_id"] == shop_ids[0])
+    async with database.session() as session:
+        owner = Principal(user_id=seller)
+        await lifecycle.ship(session, owner, delivered, carrier="UPS", tracking_number="1Z999AA10123456784")
+        await lifecycle.deliver(session, owner, delivered, return_window_days=settings.return_window_days)
