@@ -8,7 +8,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 
+from shoppable.catalog.imports import ImportRunner
+from shoppable.catalog.models import ProductImport
+from shoppable.kit.db import Database
+from tests.conftest import ON_POSTGRES
 from tests.helpers import Account, add_staff, create_shop, register
 
 
@@ -271,3 +276,27 @@ async def test_oversized_upload_is_413_and_stores_nothing(
     assert response.status_code == 413
     assert response.json()["code"] == "file_too_large"
     assert not [p for p in (settings.var_dir / "imports").iterdir() if p.name.startswith(".upload-")]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="several processes share imports on PostgreSQL only")
+async def test_a_starting_process_leaves_another_process_s_running_import_alone(
+    client: httpx.AsyncClient, app: FastAPI, database: Database, owner: Account, shop: dict
+) -> None:
+    csv = b"Handle,Title,Variant Price\nmug,Mug,5.00\n"
+    accepted = await start_import(client, owner, shop["id"], "mugs.csv", csv)
+    await finished(client, app, owner, accepted.json()["id"])
+    import_id = accepted.json()["id"]
+    async with database.session() as session:  # as if a live process were importing it right now
+        await session.execute(update(ProductImport).where(ProductImport.id == import_id).values(status="running"))
+    other_process = ImportRunner(database)
+    async with database.session() as live_import:
+        await live_import.get(ProductImport, import_id, with_for_update=True)
+        await other_process.resume()
+        await other_process.drain()
+        async with database.session(write=False) as session:
+            assert (await session.get(ProductImport, import_id, populate_existing=True)).status == "running"
+    # Once that process is gone (its transaction ended, the row unlocked), a starting process takes it over.
+    await other_process.resume()
+    await other_process.drain()
+    report = (await client.get(f"/api/v1/imports/{import_id}", headers=owner.headers)).json()
+    assert report["status"] == "succeeded"

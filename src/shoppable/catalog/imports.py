@@ -457,8 +457,11 @@ async def run_import(database: Database, import_id: str) -> None:
         return
     try:
         async with database.session() as session:
-            job = await session.get(ProductImport, import_id)
-            assert job is not None
+            # The job row stays locked until the import commits or rolls back: another process that starts
+            # meanwhile sees the lock and leaves the import alone (``ImportRunner.resume``).
+            job = await session.get(ProductImport, import_id, with_for_update=True, populate_existing=True)
+            if job is None or job.status != "running":
+                return
             report = await import_file(
                 session, shop_id=job.shop_id, path=Path(job.file_path), fmt=job.format, actor=job.created_by
             )
@@ -501,11 +504,20 @@ class ImportRunner:
             await run_import(self.database, import_id)
 
     async def resume(self) -> None:
-        """Requeue imports a stopped process left running (their transaction rolled back) and run them."""
+        """Requeue imports a stopped process left running (their transaction rolled back) and run them.
+
+        An import that another live process is running holds its job row locked, and is skipped (PostgreSQL;
+        SQLite has one process).
+        """
         async with self.database.session() as session:
-            await session.execute(
-                update(ProductImport).where(ProductImport.status == "running").values(status="queued")
-            )
+            orphans = select(ProductImport.id).where(ProductImport.status == "running")
+            if not self.database.is_sqlite:
+                orphans = orphans.with_for_update(skip_locked=True)
+            orphaned = list(await session.scalars(orphans))
+            if orphaned:
+                await session.execute(
+                    update(ProductImport).where(ProductImport.id.in_(orphaned)).values(status="queued")
+                )
             queued = list(await session.scalars(select(ProductImport.id).where(ProductImport.status == "queued")))
         for import_id in queued:
             self.enqueue(import_id)
