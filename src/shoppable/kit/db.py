@@ -130,7 +130,8 @@ class Database:
     @asynccontextmanager
     async def session(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
         """A write session in one transaction (committed when the block ends, rolled back if it raises), or
-        a read session whose statements each run on their own."""
+        a read session whose statements each run on their own. Rows queued with ``queue_insert`` are written
+        before the commit."""
         info = {"read_cache": self.read_cache} if self.read_cache is not None else {}
         if not write:
             async with self._reader(info=info) as session:
@@ -138,6 +139,7 @@ class Database:
             return
         async with self._writer(info=info) as session, session.begin():
             yield session
+            await flush_queued(session)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -264,3 +266,46 @@ def after_commit(session: AsyncSession, callback: Any) -> None:
         callback()
 
     event.listen(session.sync_session, "after_commit", _run, once=True)
+
+
+# --- queued inserts: append-only rows written together ---------------------------------------------------------
+
+_QUEUE_KEY = "queued_inserts"
+
+
+def queue_insert(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Queue rows to insert with the transaction's other queued rows, in one statement on PostgreSQL.
+
+    For append-only rows nothing reads back before they are flushed: they are written by ``flush_queued``,
+    which the session's owner calls before committing (``Database.session`` does) and which code that must
+    see them, or that must write something after them, calls first.
+    """
+    if rows:
+        session.info.setdefault(_QUEUE_KEY, []).append((table, rows))
+
+
+async def flush_queued(session: AsyncSession) -> None:
+    """Write every queued row: on PostgreSQL one statement whatever the tables (each table's rows go in as
+    one JSON parameter expanded by ``jsonb_populate_recordset``); elsewhere a statement per table."""
+    queued: list[tuple[Table, list[dict[str, Any]]]] = session.info.pop(_QUEUE_KEY, [])
+    if not queued:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        for table, rows in queued:
+            await bulk_insert(session, table, rows)
+        return
+    parts, params = [], []
+    for number, (table, rows) in enumerate(queued, start=1):
+        columns = ", ".join(f'"{name}"' for name in rows[0])
+        parts.append(
+            f"INSERT INTO {table.name} ({columns}) SELECT {columns} "
+            f"FROM jsonb_populate_recordset(NULL::{table.name}, ${number}::jsonb)"
+        )
+        params.append(orjson.dumps(rows).decode())
+    sql = (
+        parts[0]
+        if len(parts) == 1
+        else "WITH " + ", ".join(f"q{n} AS ({part})" for n, part in enumerate(parts)) + " SELECT 1"
+    )
+    connection = await session.connection()
+    await connection.exec_driver_sql(sql, tuple(params))

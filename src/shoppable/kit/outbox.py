@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shoppable.kit.clock import utcnow
-from shoppable.kit.db import Base, Database, bulk_insert
+from shoppable.kit.db import Base, Database, flush_queued, queue_insert
 from shoppable.kit.ids import new_id
 
 log = logging.getLogger("shoppable.outbox")
@@ -49,9 +49,10 @@ class Event:
 
 
 async def emit(session: AsyncSession, events: Sequence[Event]) -> None:
-    """Write events in the caller's transaction; they leave only if it commits."""
+    """Write events in the caller's transaction (queued with its other append-only rows); they leave only if it
+    commits."""
     now = utcnow()
-    await bulk_insert(
+    queue_insert(
         session,
         OutboxEvent.__table__,  # type: ignore[arg-type]
         [
@@ -150,6 +151,7 @@ class Dispatcher:
 
 
 async def events_for(session: AsyncSession, subject_id: str) -> list[OutboxEvent]:
+    await flush_queued(session)
     result = await session.scalars(
         select(OutboxEvent).where(OutboxEvent.subject_id == subject_id).order_by(OutboxEvent.id)
     )

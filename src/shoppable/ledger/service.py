@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.kit.clock import utcnow
-from shoppable.kit.db import after_commit, bulk_insert, insert_ignoring_conflicts
+from shoppable.kit.db import after_commit, flush_queued, insert_ignoring_conflicts, queue_insert
 from shoppable.kit.errors import ShoppableError
 from shoppable.kit.ids import new_id
 from shoppable.kit.money import Money, check_currency
@@ -161,7 +161,7 @@ async def post_many(session: AsyncSession, postings: list[Posting]) -> list[str]
     if len(inserted) != len(postings):
         twice = [f"{p.kind} {p.reference}" for i, p in zip(ids, postings, strict=True) if i not in set(inserted)]
         raise ShoppableError("already_posted", 409, f"{', '.join(twice)} is already on the ledger.")
-    await bulk_insert(
+    queue_insert(
         session,
         LedgerEntry.__table__,  # type: ignore[arg-type]
         [
@@ -206,6 +206,7 @@ async def _move_guarded_balance(
 
 async def balance(session: AsyncSession, account: str) -> Money:
     """An account's balance: its running balance if guarded, else the sum of its entries."""
+    await flush_queued(session)
     row = (
         await session.execute(
             select(LedgerAccount.balance, LedgerAccount.currency, LedgerAccount.may_go_negative).where(
@@ -223,6 +224,7 @@ async def balance(session: AsyncSession, account: str) -> Money:
 
 async def balances(session: AsyncSession, refs: list[AccountRef]) -> dict[AccountRef, Money]:
     """Balances of several accounts by reference (zero for accounts never opened)."""
+    await flush_queued(session)
     by_id = {account_id(ref): ref for ref in refs}
     found = {
         row.id: row
@@ -255,6 +257,7 @@ async def verify(session: AsyncSession) -> list[str]:
     Each transaction's entries sum to zero per currency and number at least two; every entry is in its
     account's currency; every guarded account's running balance equals the sum of its entries.
     """
+    await flush_queued(session)
     problems: list[str] = []
     unbalanced = await session.execute(
         select(LedgerEntry.transaction_id, LedgerEntry.currency, func.sum(LedgerEntry.amount))

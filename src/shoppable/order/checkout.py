@@ -26,7 +26,7 @@ from shoppable.config import Settings
 from shoppable.identity.rules import Principal
 from shoppable.kit import idempotency
 from shoppable.kit.clock import utcnow
-from shoppable.kit.db import Database, core_execute
+from shoppable.kit.db import Database, core_execute, flush_queued
 from shoppable.kit.errors import ShoppableError
 from shoppable.kit.http import problem_body
 from shoppable.kit.ids import new_id
@@ -141,6 +141,7 @@ async def _place(
             session, [(order_id, "created", purchase.buyer.key, {}) for order_id in order_ids], at=now
         )
         quantities = {item.variant_id: item.quantity for item in merged}
+        await flush_queued(session)  # everything written before the contended stock rows are locked
         await stock.reserve_stock(session, quantities, reason="order placed", actor=purchase.buyer.key)
     return _Placed(
         order_ids=order_ids,

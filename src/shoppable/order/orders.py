@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoppable.catalog import shops
 from shoppable.identity.rules import Principal
 from shoppable.kit.clock import isoformat, utcnow
-from shoppable.kit.db import bulk_insert, core_execute
+from shoppable.kit.db import core_execute, flush_queued, queue_insert
 from shoppable.kit.errors import forbidden, not_found
 from shoppable.kit.ids import new_id
 from shoppable.kit.outbox import Event
@@ -102,8 +102,8 @@ async def insert_orders(
                     "attribution": None,
                 }
             )
-    await bulk_insert(session, Order.__table__, orders)  # type: ignore[arg-type]
-    await bulk_insert(session, OrderLine.__table__, lines)  # type: ignore[arg-type]
+    queue_insert(session, Order.__table__, orders)  # type: ignore[arg-type]
+    queue_insert(session, OrderLine.__table__, lines)  # type: ignore[arg-type]
     return [str(row["id"]) for row in orders], [OrderLine(**line) for line in lines]
 
 
@@ -112,7 +112,7 @@ async def record_timeline(
 ) -> None:
     """Append (order id, event, actor, detail) entries to orders' timelines."""
     moment = at or utcnow()
-    await bulk_insert(
+    queue_insert(
         session,
         OrderTimelineEntry.__table__,  # type: ignore[arg-type]
         [
@@ -304,6 +304,7 @@ async def read_orders(
     ids = [order.id for order in orders]
     if not ids:
         return []
+    await flush_queued(session)
     if lines is None:
         lines = await lines_of(session, ids)
     if timeline is None:

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.kit.clock import utcnow
-from shoppable.kit.db import bulk_insert, core_execute
+from shoppable.kit.db import core_execute, queue_insert
 from shoppable.kit.errors import ShoppableError
 from shoppable.kit.money import Money
 from shoppable.payment.models import Payment
@@ -31,7 +31,7 @@ class Charge:
 async def open_payments(session: AsyncSession, *, buyer_id: str, provider: str, amounts: dict[str, Money]) -> None:
     """Record pending payments (payment id → amount) before the provider is asked for anything."""
     now = utcnow()
-    await bulk_insert(
+    queue_insert(
         session,
         Payment.__table__,  # type: ignore[arg-type]
         [
