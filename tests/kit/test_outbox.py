@@ -32,9 +32,12 @@ async def test_handlers_get_each_event_once_and_failures_come_back_later(databas
     seen: list[dict[str, object]] = []
     failures = [RuntimeError("webhook endpoint down")]
 
+    side_effect = unique("side")
+
     async def record(session: AsyncSession, events: list[Event]) -> None:
         ours = [event for event in events if event.subject_id == subject]
         if ours and failures:
+            await emit(session, [Event("test.side", side_effect, {})])  # written only if the handler succeeds
             raise failures.pop()
         seen.extend(event.payload for event in ours)
 
@@ -59,4 +62,5 @@ async def test_handlers_get_each_event_once_and_failures_come_back_later(databas
     assert seen == [{"n": 1}]
     async with database.session(write=False) as session:
         (event,) = await events_for(session, subject)
+        assert await events_for(session, side_effect) == []
     assert event.dispatched_at is not None

@@ -284,6 +284,11 @@ def queue_insert(session: AsyncSession, table: Table, rows: list[dict[str, Any]]
         session.info.setdefault(_QUEUE_KEY, []).append((table, rows))
 
 
+def discard_queued(session: AsyncSession) -> None:
+    """Forget queued rows (their savepoint rolled back)."""
+    session.info.pop(_QUEUE_KEY, None)
+
+
 async def flush_queued(session: AsyncSession) -> None:
     """Write every queued row: on PostgreSQL one statement whatever the tables (each table's rows go in as
     one JSON parameter expanded by ``jsonb_populate_recordset``); elsewhere a statement per table."""

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shoppable.kit.clock import utcnow
-from shoppable.kit.db import Base, Database, flush_queued, queue_insert
+from shoppable.kit.db import Base, Database, discard_queued, flush_queued, queue_insert
 from shoppable.kit.ids import new_id
 
 log = logging.getLogger("shoppable.outbox")
@@ -129,11 +129,14 @@ class Dispatcher:
         if not handlers:
             return True
         events = [Event(row.topic, row.subject_id, row.payload) for row in rows]
+        await flush_queued(session)
         try:
             async with session.begin_nested():
                 for handler in handlers:
                     await handler(session, events)
+                await flush_queued(session)  # inside the savepoint: what a failed handler queued goes with it
         except Exception as error:
+            discard_queued(session)
             log.exception("outbox handler failed for %d %s event(s)", len(rows), topic)
             for row in rows:
                 attempts = row.attempts + 1
