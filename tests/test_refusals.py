@@ -35,6 +35,7 @@ PROTECTED = [
     ("POST", "/api/v1/orders/ord_any/cancel"),
     ("POST", "/api/v1/orders/ord_any/refunds"),
     ("POST", "/api/v1/orders/ord_any/returns"),
+    ("GET", "/api/v1/shops/{shop}/returns"),
     ("POST", "/api/v1/returns/ret_any/approve"),
     ("POST", "/api/v1/returns/ret_any/reject"),
 ]

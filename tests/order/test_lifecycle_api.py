@@ -245,6 +245,12 @@ async def test_returns_within_the_window_approved_or_rejected(
     )
     assert (too_many.status_code, too_many.json()["code"]) == (422, "return_exceeds_line")
     return_id = requested.json()["id"]
+    waiting = await client.get(f"/api/v1/shops/{sale['shop']['id']}/returns?status=requested", headers=seller.headers)
+    assert [r["id"] for r in waiting.json()["items"]] == [return_id]
+    other_shop_owner = await register(client)
+    await create_shop(client, other_shop_owner)
+    peek = await client.get(f"/api/v1/shops/{sale['shop']['id']}/returns", headers=other_shop_owner.headers)
+    assert peek.status_code == 403
     # An open return holds completion back, even past the window.
     worker = _worker(app, database)
     await worker.run_once(now=utcnow() + timedelta(days=30))

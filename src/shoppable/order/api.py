@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -29,6 +29,7 @@ from shoppable.order.schemas import (
     RefundRead,
     RejectIn,
     ReturnIn,
+    ReturnPage,
     ReturnRead,
     ShipIn,
 )
@@ -230,6 +231,23 @@ async def refund_order(
 async def request_return(order_id: str, body: ReturnIn, session: DbSession, user: CurrentUser) -> Response:
     lines = [(line.line_id, line.quantity) for line in body.lines]
     return _json(await refunds.request_return(session, user, order_id, lines, reason=body.reason), 201)
+
+
+@router.get(
+    "/shops/{shop_id}/returns", response_model=ReturnPage, summary="A shop's return requests, newest first (shop)"
+)
+async def list_shop_returns(
+    shop_id: str,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    status: Annotated[Literal["requested", "approved", "rejected"] | None, Query()] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Response:
+    items, next_cursor = await refunds.shop_returns(
+        session, principal, shop_id, status=status, limit=limit, cursor=cursor
+    )
+    return _json({"items": items, "next_cursor": next_cursor})
 
 
 @router.post("/returns/{return_id}/approve", response_model=ReturnRead, summary="Approve a return: refunds it (shop)")

@@ -1,5 +1,5 @@
-"""After the sale: who may see an order, shipping, delivery, cancellation, and the timed jobs (expiry of
-unpaid orders, completion after the return window)."""
+"""After the sale: reading orders, shipping, delivery, cancellation, and the timed jobs (expiry of unpaid
+orders, completion after the return window)."""
 
 from __future__ import annotations
 

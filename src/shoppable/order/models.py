@@ -118,10 +118,12 @@ class Refund(Base):
 
 class ReturnRequest(Base):
     __tablename__ = "return_requests"
+    __table_args__ = (Index("ix_return_requests_shop_status", "shop_id", "status", "id"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
     buyer_id: Mapped[str] = mapped_column(String(40))
+    shop_id: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16))  # requested, approved, rejected
     lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(String(500))

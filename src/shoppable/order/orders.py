@@ -1,4 +1,4 @@
-"""Orders as stored: writing new ones, moving them through the lifecycle, reading and serialising them."""
+"""Orders as stored: writing new ones, who may act on one, moving them through the lifecycle, serialising them."""
 
 from __future__ import annotations
 

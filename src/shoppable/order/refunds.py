@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoppable.catalog import stock
+from shoppable.catalog import shops, stock
 from shoppable.identity.rules import Principal
 from shoppable.kit.clock import isoformat, utcnow
 from shoppable.kit.db import core_execute
@@ -16,6 +16,7 @@ from shoppable.kit.errors import ShoppableError, not_found
 from shoppable.kit.ids import new_id
 from shoppable.kit.money import Money
 from shoppable.kit.outbox import emit
+from shoppable.kit.pagination import decode_cursor, encode_cursor
 from shoppable.order import books
 from shoppable.order.models import Order, OrderLine, Refund, ReturnRequest
 from shoppable.order.orders import lines_of, order_event, order_for, record_timeline
@@ -239,6 +240,7 @@ async def request_return(
         id=new_id("ret"),
         order_id=order.id,
         buyer_id=order.buyer_id,
+        shop_id=order.shop_id,
         status="requested",
         lines=[{"line_id": line_id, "quantity": quantity} for line_id, quantity in units.items()],
         reason=reason,
@@ -251,6 +253,22 @@ async def request_return(
     await session.flush()
     await record_timeline(session, [(order.id, "return_requested", principal.key, {"return_id": request.id})])
     return serialize_return(request)
+
+
+async def shop_returns(
+    session: AsyncSession, principal: Principal, shop_id: str, *, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A shop's return requests, newest first (``status=requested``: the ones waiting for a decision)."""
+    await shops.require_shop(session, principal, shop_id)
+    query = select(ReturnRequest).where(ReturnRequest.shop_id == shop_id)
+    if status is not None:
+        query = query.where(ReturnRequest.status == status)
+    if cursor is not None:
+        (after,) = decode_cursor(cursor, 1)
+        query = query.where(ReturnRequest.id < str(after))
+    found = list((await session.execute(query.order_by(ReturnRequest.id.desc()).limit(limit + 1))).scalars())
+    page = found[:limit]
+    return [serialize_return(r) for r in page], encode_cursor([page[-1].id]) if len(found) > limit else None
 
 
 async def _return_for_shop(session: AsyncSession, principal: Principal, return_id: str) -> tuple[ReturnRequest, Order]:

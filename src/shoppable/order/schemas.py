@@ -243,6 +243,11 @@ class RefundRead(BaseModel):
     created_at: str
 
 
+class ReturnPage(BaseModel):
+    items: list[ReturnRead]
+    next_cursor: str | None
+
+
 class ReturnRead(BaseModel):
     id: str
     order_id: str
