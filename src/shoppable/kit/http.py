@@ -49,7 +49,7 @@ class Problem(BaseModel):
     )
 
 
-def _problem_response(description: str) -> dict[str, Any]:
+def problem_response(description: str) -> dict[str, Any]:
     return {
         "description": description,
         "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
@@ -57,12 +57,12 @@ def _problem_response(description: str) -> dict[str, Any]:
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem_response("Malformed request"),
-    401: _problem_response("Missing or invalid credentials"),
-    403: _problem_response("Authenticated but not allowed"),
-    404: _problem_response("Not found, or not visible to you"),
-    409: _problem_response("Conflicts with the current state"),
-    422: _problem_response("Invalid fields (see `errors`)"),
+    400: problem_response("Malformed request"),
+    401: problem_response("Missing or invalid credentials"),
+    403: problem_response("Authenticated but not allowed"),
+    404: problem_response("Not found, or not visible to you"),
+    409: problem_response("Conflicts with the current state"),
+    422: problem_response("Invalid fields (see `errors`)"),
 }
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from shoppable.config import Settings
 from shoppable.identity.deps import CurrentPrincipal, CurrentUser, CurrentUserOwnTransactions
 from shoppable.kit.deps import DbSession, get_database
-from shoppable.kit.http import PROBLEM_RESPONSES, FastJSONResponse, stored_response
+from shoppable.kit.http import PROBLEM_RESPONSES, FastJSONResponse, problem_response, stored_response
 from shoppable.kit.idempotency import IdempotencyKey, fingerprint, run_once
 from shoppable.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from shoppable.order import cart, checkout, lifecycle, refunds
@@ -38,8 +38,8 @@ from shoppable.payment.provider import PaymentProvider
 router = APIRouter(prefix="/api/v1", tags=["orders"], responses=PROBLEM_RESPONSES)
 
 _PAYMENT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    402: {"description": "The payment was declined (`payment_declined`); no order is kept, no stock held"},
-    502: {"description": "The payment provider failed (`payment_provider_error`); nothing was kept"},
+    402: problem_response("The payment was declined (`payment_declined`); no order is kept, no stock held"),
+    502: problem_response("The payment provider failed (`payment_provider_error`); nothing was kept"),
 }
 
 
