@@ -28,10 +28,6 @@ def order_number() -> str:
     return "SP-" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(10))
 
 
-def actor_name(principal: Principal) -> str:
-    return principal.key
-
-
 async def insert_orders(
     session: AsyncSession,
     drafts: Sequence[OrderDraft],
