@@ -57,7 +57,8 @@ class _AccountFacts:
 
 
 # Accounts never change currency or guard and are never deleted: what a committed transaction proved
-# exists is remembered per process, so a posting to known accounts costs no lookup.
+# exists is remembered per process (a process serves one database), so a posting to known accounts costs
+# no lookup.
 _known_accounts: dict[str, _AccountFacts] = {}
 
 
