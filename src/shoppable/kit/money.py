@@ -162,6 +162,19 @@ def apply_bps(amount: int, bps: int) -> int:
     return round_half_even(amount * bps, 10_000)
 
 
+def share_of_remaining(*, total: int, units: int, units_done: int, amount_done: int, units_now: int) -> int:
+    """The part of ``total`` (spread over ``units``) that ``units_now`` more units take, when ``units_done``
+    units already took ``amount_done``: the rest shared over the units left, rounded half-even, and the last
+    units take exactly what is left. So partial shares never add up to more than ``total``, and all of them
+    add up to it exactly. The caller checks ``0 < units_now <= units - units_done``.
+    """
+    units_left = units - units_done
+    amount_left = total - amount_done
+    if units_now == units_left:
+        return amount_left
+    return round_half_even(amount_left * units_now, units_left)
+
+
 def allocate(amount: int, weights: Sequence[int]) -> list[int]:
     """Split ``amount`` in proportion to non-negative ``weights`` so the parts sum exactly to it.
 

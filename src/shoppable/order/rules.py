@@ -9,7 +9,7 @@ from typing import Any
 
 from shoppable.catalog.stock import VariantForSale
 from shoppable.kit.errors import ShoppableError
-from shoppable.kit.money import apply_bps, round_half_even
+from shoppable.kit.money import apply_bps, share_of_remaining
 
 
 class OrderStatus(StrEnum):
@@ -85,10 +85,13 @@ def refund_amount(
         raise ShoppableError(
             "refund_exceeds_line", 422, f"{quantity} units cannot be refunded: {remaining_units} are left on the line."
         )
-    remaining_amount = line_total - refunded_amount
-    if quantity == remaining_units:
-        return remaining_amount
-    return round_half_even(remaining_amount * quantity, remaining_units)
+    return share_of_remaining(
+        total=line_total,
+        units=line_quantity,
+        units_done=refunded_quantity,
+        amount_done=refunded_amount,
+        units_now=quantity,
+    )
 
 
 def refund_fee(*, line_fee: int, line_quantity: int, refunded_quantity: int, refunded_fee: int, quantity: int) -> int:
