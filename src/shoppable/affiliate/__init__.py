@@ -1,0 +1,1 @@
+"""Affiliate: plans, marketplace, links, attribution, commissions."""
