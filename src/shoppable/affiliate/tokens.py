@@ -1,0 +1,84 @@
+"""The signed attribution token a link click leaves in the shopper's cookie: which link, creator and product,
+when, and which click. Tampered, foreign or expired tokens are ignored, never an error: a shopper's cookie is
+not something they should ever see fail.
+
+Format: ``v1.<payload>.<signature>``, both base64url without padding; the payload is compact JSON and the
+signature an HMAC-SHA256 of ``v1.<payload>`` under a key derived from ``SHOPPABLE_SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import orjson
+
+_VERSION = "v1"
+_PURPOSE = b"shoppable attribution token v1"
+
+
+@dataclass(frozen=True, slots=True)
+class ClickToken:
+    link_id: str
+    creator_id: str
+    product_id: str
+    clicked_at: datetime
+    click_id: str
+
+
+def _key(secret: str) -> bytes:
+    # A key of its own, so a token can never be replayed as any other signed value of the platform.
+    return hmac.new(secret.encode(), _PURPOSE, hashlib.sha256).digest()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sign(token: ClickToken, secret: str) -> str:
+    payload = _b64(
+        orjson.dumps(
+            {
+                "l": token.link_id,
+                "c": token.creator_id,
+                "p": token.product_id,
+                "t": int(token.clicked_at.timestamp() * 1000),
+                "k": token.click_id,
+            }
+        )
+    )
+    signed = f"{_VERSION}.{payload}"
+    return f"{signed}.{_b64(hmac.new(_key(secret), signed.encode(), hashlib.sha256).digest())}"
+
+
+def verify(text: str, secret: str, *, now: datetime, window: timedelta) -> ClickToken | None:
+    """The token's click if ``text`` is a token we signed and the click is at most ``window`` old (setting
+    ``attribution_window_days``); None for anything else."""
+    parts = text.split(".")
+    if len(parts) != 3 or parts[0] != _VERSION or len(text) > 1024:
+        return None
+    expected = hmac.new(_key(secret), f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256).digest()
+    try:
+        if not hmac.compare_digest(expected, _unb64(parts[2])):
+            return None
+        data = orjson.loads(_unb64(parts[1]))
+        token = ClickToken(
+            link_id=str(data["l"]),
+            creator_id=str(data["c"]),
+            product_id=str(data["p"]),
+            clicked_at=datetime.fromtimestamp(int(data["t"]) / 1000, UTC),
+            click_id=str(data["k"]),
+        )
+    except (binascii.Error, ValueError, KeyError, TypeError, OverflowError, orjson.JSONDecodeError):
+        return None
+    if not now - window <= token.clicked_at <= now + timedelta(minutes=5):  # a little clock skew, no future
+        return None
+    return token
