@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from shoppable.config import Settings
 from shoppable.identity.deps import CurrentPrincipal, CurrentUser, CurrentUserOwnTransactions
+from shoppable.identity.rules import Principal
 from shoppable.kit.deps import DbSession, get_database
 from shoppable.kit.http import PROBLEM_RESPONSES, FastJSONResponse, problem_response, stored_response
 from shoppable.kit.idempotency import IdempotencyKey, fingerprint, run_once
@@ -92,7 +93,12 @@ async def remove_cart_item(line_id: str, session: DbSession, user: CurrentUser) 
 
 
 async def _purchase(
-    request: Request, user: Any, body: BuyNow | CheckoutIn, items: list[Item] | None, key: str | None, what: str
+    request: Request,
+    user: Principal,
+    body: BuyNow | CheckoutIn,
+    items: list[Item] | None,
+    key: str | None,
+    what: str,
 ) -> Response:
     purchase = checkout.Purchase(
         buyer=user,
