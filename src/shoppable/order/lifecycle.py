@@ -17,16 +17,16 @@ from shoppable.kit.db import Database
 from shoppable.kit.outbox import emit
 from shoppable.kit.pagination import decode_cursor, encode_cursor
 from shoppable.order import books, refunds
-from shoppable.order.models import Order, ReturnRequest
+from shoppable.order.models import Order, OrderLine, ReturnRequest
 from shoppable.order.orders import lines_of, lock_order, order_event, order_for, read_orders, transition
 from shoppable.order.rules import Actor, OrderEvent, OrderStatus, next_status
 from shoppable.payment import service as payments
 from shoppable.payment.provider import PaymentProvider
 
 
-async def _read_one(session: AsyncSession, order: Order) -> dict[str, Any]:
+async def _read_one(session: AsyncSession, order: Order, lines: list[OrderLine] | None = None) -> dict[str, Any]:
     statuses = await payments.statuses(session, [order.payment_id])
-    (body,) = await read_orders(session, [order], statuses)
+    (body,) = await read_orders(session, [order], statuses, lines=lines)
     return body
 
 
@@ -65,42 +65,53 @@ async def shop_orders(
     return await _page(session, query, limit=limit, cursor=cursor)
 
 
+async def _shop_step(
+    session: AsyncSession,
+    principal: Principal,
+    order_id: str,
+    event: OrderEvent,
+    topic: str,
+    *,
+    detail: dict[str, Any] | None = None,
+    **changes: Any,
+) -> dict[str, Any]:
+    """A lifecycle step only the order's shop takes: transition, outbox event, the order as it now is."""
+    order, _ = await order_for(session, principal, order_id, need=Actor.SHOP)
+    await transition(session, order, event, Actor.SHOP, actor_name=principal.key, detail=detail, **changes)
+    lines = await lines_of(session, [order.id])
+    await emit(session, [order_event(topic, order, lines)])
+    return await _read_one(session, order, lines)
+
+
 async def ship(
     session: AsyncSession, principal: Principal, order_id: str, *, carrier: str, tracking_number: str
 ) -> dict[str, Any]:
-    order, _ = await order_for(session, principal, order_id, need=Actor.SHOP)
-    now = utcnow()
-    await transition(
+    return await _shop_step(
         session,
-        order,
+        principal,
+        order_id,
         OrderEvent.SHIP,
-        Actor.SHOP,
-        actor_name=principal.key,
+        "order.shipped",
         detail={"carrier": carrier, "tracking_number": tracking_number},
         carrier=carrier,
         tracking_number=tracking_number,
-        shipped_at=now,
+        shipped_at=utcnow(),
     )
-    await emit(session, [order_event("order.shipped", order, await lines_of(session, [order.id]))])
-    return await _read_one(session, order)
 
 
 async def deliver(
     session: AsyncSession, principal: Principal, order_id: str, *, return_window_days: int
 ) -> dict[str, Any]:
-    order, _ = await order_for(session, principal, order_id, need=Actor.SHOP)
     now = utcnow()
-    await transition(
+    return await _shop_step(
         session,
-        order,
+        principal,
+        order_id,
         OrderEvent.DELIVER,
-        Actor.SHOP,
-        actor_name=principal.key,
+        "order.delivered",
         delivered_at=now,
         return_window_ends_at=now + timedelta(days=return_window_days),
     )
-    await emit(session, [order_event("order.delivered", order, await lines_of(session, [order.id]))])
-    return await _read_one(session, order)
 
 
 async def cancel(
@@ -127,8 +138,9 @@ async def _cancel(
     record and ledger entries), void a payment never captured, and put back the stock that never left."""
     was = OrderStatus(order.status)
     next_status(was, event, actor)  # refuse before refunding anything
+    # The session's identity map keeps these objects current through the refund below.
+    lines = await lines_of(session, [order.id], lock=True)
     if was != OrderStatus.PENDING_PAYMENT and order.refunded_total < order.total:
-        lines = await lines_of(session, [order.id], lock=True)
         left = [
             (line.id, line.quantity - line.refunded_quantity)
             for line in lines
@@ -138,7 +150,6 @@ async def _cancel(
     await transition(
         session, order, event, actor, actor_name=actor_name, detail={"reason": reason}, cancelled_at=utcnow()
     )
-    lines = await lines_of(session, [order.id], lock=True)
     if was == OrderStatus.PENDING_PAYMENT:
         await payments.void(session, provider, payment_id=order.payment_id)
     if was in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID):

@@ -147,10 +147,6 @@ class OrderDraft:
     total: int
     fee_total: int
 
-    @property
-    def quantities(self) -> dict[str, int]:
-        return {line.variant_id: line.quantity for line in self.lines}
-
 
 def _item_error(index: int, code: str, status: int, message: str) -> ShoppableError:
     return ShoppableError(code, status, message, errors=[{"loc": ["body", "items", index], "msg": message}])
