@@ -43,7 +43,6 @@ def upgrade() -> None:
         sa.Column("buyer_id", sa.String(length=40), nullable=False),
         sa.Column("payment_id", sa.String(length=40), nullable=False),
         sa.Column("status", sa.String(length=24), nullable=False),
-        sa.Column("refund_status", sa.String(length=16), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("subtotal", sa.BigInteger(), nullable=False),
         sa.Column("discount_total", sa.BigInteger(), nullable=False),

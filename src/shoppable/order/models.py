@@ -40,7 +40,6 @@ class Order(Base):
     buyer_id: Mapped[str] = mapped_column(String(40))
     payment_id: Mapped[str] = mapped_column(String(40), index=True)
     status: Mapped[str] = mapped_column(String(24))
-    refund_status: Mapped[str] = mapped_column(String(16), default="none")
     currency: Mapped[str] = mapped_column(String(3))
     subtotal: Mapped[int] = mapped_column(BigInteger)
     discount_total: Mapped[int] = mapped_column(BigInteger, default=0)

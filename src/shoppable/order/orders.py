@@ -18,7 +18,7 @@ from shoppable.kit.errors import forbidden, not_found
 from shoppable.kit.ids import new_id
 from shoppable.kit.outbox import Event
 from shoppable.order.models import Order, OrderLine, OrderTimelineEntry
-from shoppable.order.rules import Actor, OrderDraft, OrderEvent, OrderStatus, next_status
+from shoppable.order.rules import Actor, OrderDraft, OrderEvent, OrderStatus, next_status, refund_status
 
 _NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -51,7 +51,6 @@ async def insert_orders(
                 "buyer_id": buyer_id,
                 "payment_id": payment_ids[draft.currency],
                 "status": OrderStatus.PENDING_PAYMENT.value,
-                "refund_status": "none",
                 "currency": draft.currency,
                 "subtotal": draft.subtotal,
                 "discount_total": draft.discount_total,
@@ -258,7 +257,7 @@ def serialize_order(
         "shop_id": order.shop_id,
         "buyer_id": order.buyer_id,
         "status": order.status,
-        "refund_status": order.refund_status,
+        "refund_status": refund_status(order.total, order.refunded_total),
         "currency": order.currency,
         "subtotal": order.subtotal,
         "discount_total": order.discount_total,

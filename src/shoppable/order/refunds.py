@@ -124,7 +124,6 @@ async def refund_units(
         await restock(session, lines, units, actor_name)
     order.refunded_total += amount
     order.refunded_fee_total += fee
-    order.refund_status = "full" if order.refunded_total == order.total else "partial"
     await core_execute(
         session,
         update(Order)
@@ -132,7 +131,6 @@ async def refund_units(
         .values(
             refunded_total=order.refunded_total,
             refunded_fee_total=order.refunded_fee_total,
-            refund_status=order.refund_status,
             updated_at=utcnow(),
         ),
     )

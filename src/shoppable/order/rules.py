@@ -94,6 +94,11 @@ def refund_amount(
     )
 
 
+def refund_status(total: int, refunded: int) -> str:
+    """How much of an order went back: ``none``, ``partial`` or ``full`` (derived, never stored)."""
+    return "none" if refunded == 0 else "full" if refunded == total else "partial"
+
+
 def refund_fee(*, line_fee: int, line_quantity: int, refunded_quantity: int, refunded_fee: int, quantity: int) -> int:
     """The part of a line's platform fee given back with ``quantity`` refunded units: pro rata, exact at the end."""
     return refund_amount(
