@@ -19,7 +19,18 @@ from shoppable.order.rules import Item
 from shoppable.payment.provider import Authorization
 from shoppable.payment.test_provider import TestPaymentProvider
 from shoppable.worker import Worker
-from tests.helpers import ADDRESS, Account, add_staff, buy, create_product, create_shop, register, stock_of, unique
+from tests.helpers import (
+    ADDRESS,
+    Account,
+    add_staff,
+    bought,
+    buy,
+    create_product,
+    create_shop,
+    register,
+    stock_of,
+    unique,
+)
 
 
 @pytest.fixture
@@ -360,3 +371,21 @@ async def test_sales_are_counted_for_best_selling_once_the_worker_runs(
     await buy(client, buyer, [{"variant_id": slow["variants"][0]["id"], "quantity": 5}])
     await _worker(app, database).run_once()
     assert await ranking() == [slow["id"], fast["id"]]
+
+
+async def test_order_lists_page_newest_first_without_repeats(client: httpx.AsyncClient) -> None:
+    seller = await register(client)
+    shop = await create_shop(client, seller)
+    product = await create_product(
+        client, seller, shop["id"], options=[], variants=[{"price": 100, "inventory_quantity": 9}]
+    )
+    buyer = await register(client)
+    placed = [(await bought(client, buyer, product["variants"][0]["id"]))["id"] for _ in range(3)]
+    first = (await client.get("/api/v1/orders?limit=2", headers=buyer.headers)).json()
+    assert [o["id"] for o in first["items"]] == placed[:0:-1]
+    second = (await client.get(f"/api/v1/orders?limit=2&cursor={first['next_cursor']}", headers=buyer.headers)).json()
+    assert ([o["id"] for o in second["items"]], second["next_cursor"]) == ([placed[0]], None)
+    shop_page = (await client.get(f"/api/v1/shops/{shop['id']}/orders?limit=3", headers=seller.headers)).json()
+    assert ([o["id"] for o in shop_page["items"]], shop_page["next_cursor"]) == (placed[::-1], None)
+    bad = await client.get("/api/v1/orders?cursor=not-a-cursor", headers=buyer.headers)
+    assert (bad.status_code, bad.json()["code"]) == (400, "invalid_cursor")

@@ -7,6 +7,8 @@ import json
 from typing import Annotated, Any
 
 from fastapi import Query
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.kit.errors import ShoppableError
 
@@ -32,3 +34,16 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
     if not isinstance(values, list) or len(values) != arity:
         raise ShoppableError("invalid_cursor", 400, "The cursor is not one this API gave out.")
     return values
+
+
+async def newest_first(
+    session: AsyncSession, query: Select[Any], id_column: Any, *, limit: int, cursor: str | None
+) -> tuple[list[Any], str | None]:
+    """One page of the entities ``query`` selects, newest first by their time-ordered ids, and the cursor of
+    the next page (None on the last)."""
+    if cursor is not None:
+        (after,) = decode_cursor(cursor, 1)
+        query = query.where(id_column < str(after))
+    found = list((await session.execute(query.order_by(id_column.desc()).limit(limit + 1))).scalars())
+    page = found[:limit]
+    return page, encode_cursor([page[-1].id]) if len(found) > limit else None

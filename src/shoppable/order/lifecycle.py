@@ -15,7 +15,7 @@ from shoppable.kit import idempotency
 from shoppable.kit.clock import utcnow
 from shoppable.kit.db import Database
 from shoppable.kit.outbox import emit
-from shoppable.kit.pagination import decode_cursor, encode_cursor
+from shoppable.kit.pagination import newest_first
 from shoppable.order import books, refunds
 from shoppable.order.models import Order, OrderLine, ReturnRequest
 from shoppable.order.orders import lines_of, lock_order, order_event, order_for, read_orders, transition
@@ -38,15 +38,9 @@ async def get_order(session: AsyncSession, principal: Principal, order_id: str) 
 async def _page(
     session: AsyncSession, query: Any, *, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    if cursor is not None:
-        (after,) = decode_cursor(cursor, 1)
-        query = query.where(Order.id < str(after))
-    orders = list((await session.execute(query.order_by(Order.id.desc()).limit(limit + 1))).scalars())
-    more = len(orders) > limit
-    orders = orders[:limit]
+    orders, next_cursor = await newest_first(session, query, Order.id, limit=limit, cursor=cursor)
     statuses = await payments.statuses(session, [o.payment_id for o in orders])
-    items = await read_orders(session, orders, statuses)
-    return items, encode_cursor([orders[-1].id]) if more and orders else None
+    return await read_orders(session, orders, statuses), next_cursor
 
 
 async def buyer_orders(

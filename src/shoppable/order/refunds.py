@@ -16,7 +16,7 @@ from shoppable.kit.errors import ShoppableError, not_found
 from shoppable.kit.ids import new_id
 from shoppable.kit.money import Money
 from shoppable.kit.outbox import emit
-from shoppable.kit.pagination import decode_cursor, encode_cursor
+from shoppable.kit.pagination import newest_first
 from shoppable.order import books
 from shoppable.order.models import Order, OrderLine, Refund, ReturnRequest
 from shoppable.order.orders import lines_of, order_event, order_for, record_timeline
@@ -261,12 +261,8 @@ async def shop_returns(
     query = select(ReturnRequest).where(ReturnRequest.shop_id == shop_id)
     if status is not None:
         query = query.where(ReturnRequest.status == status)
-    if cursor is not None:
-        (after,) = decode_cursor(cursor, 1)
-        query = query.where(ReturnRequest.id < str(after))
-    found = list((await session.execute(query.order_by(ReturnRequest.id.desc()).limit(limit + 1))).scalars())
-    page = found[:limit]
-    return [serialize_return(r) for r in page], encode_cursor([page[-1].id]) if len(found) > limit else None
+    page, next_cursor = await newest_first(session, query, ReturnRequest.id, limit=limit, cursor=cursor)
+    return [serialize_return(r) for r in page], next_cursor
 
 
 async def _return_for_shop(session: AsyncSession, principal: Principal, return_id: str) -> tuple[ReturnRequest, Order]:
