@@ -121,12 +121,13 @@ async def _place(
         drafts = price_orders(merged, variants, fee_bps=settings.platform_fee_bps)
         amounts = _amounts_by_currency(drafts)
         payment_ids = {currency: new_id("pay") for currency in amounts}
+        payment_amounts = {payment_ids[currency]: amount for currency, amount in amounts.items()}
         now = utcnow()
         await payments.open_payments(
             session,
             buyer_id=buyer_id,
             provider=provider_name,
-            amounts={payment_ids[c]: amount for c, amount in amounts.items()},
+            amounts=payment_amounts,
         )
         order_ids, lines = await insert_orders(
             session,
@@ -146,7 +147,7 @@ async def _place(
     return _Placed(
         order_ids=order_ids,
         lines=lines,
-        payment_amounts={payment_ids[c]: amount for c, amount in amounts.items()},
+        payment_amounts=payment_amounts,
         quantities=quantities,
         cart_line_ids=cart_line_ids,
     )

@@ -148,13 +148,14 @@ async def void(session: AsyncSession, provider: PaymentProvider, *, payment_id: 
             update(Payment)
             .where(Payment.id == payment_id, Payment.status == "pending")
             .values(status="voided", updated_at=utcnow())
-            .returning(Payment.amount, Payment.currency, Payment.authorization_id),
+            .returning(Payment.amount, Payment.currency),
         )
     ).first()
     if row is None:
         return
-    authorization = Authorization(id=row.authorization_id or "", amount=Money(row.amount, row.currency))
-    await provider.void(authorization, reference=payment_id)
+    # A pending payment's authorization was never recorded (it is recorded with the capture): the provider
+    # finds it by the reference it was made with.
+    await provider.void(Authorization(id="", amount=Money(row.amount, row.currency)), reference=payment_id)
 
 
 async def statuses(session: AsyncSession, payment_ids: Iterable[str]) -> dict[str, str]:
