@@ -129,3 +129,30 @@ async def bought(client: httpx.AsyncClient, buyer: Account, variant_id: str, qua
 async def stock_of(client: httpx.AsyncClient, product_id: str, variant_id: str) -> int:
     product = (await client.get(f"/api/v1/products/{product_id}")).json()
     return int(next(v for v in product["variants"] if v["id"] == variant_id)["inventory_quantity"])
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A seller, their shop, and one product on sale there."""
+
+    seller: Account
+    shop: dict[str, Any]
+    product: dict[str, Any]
+
+    @property
+    def variant_ids(self) -> list[str]:
+        return [variant["id"] for variant in self.product["variants"]]
+
+
+async def list_product(
+    client: httpx.AsyncClient, *offers: tuple[int, int], currency: str = "USD", **overrides: Any
+) -> Listing:
+    """A new seller's shop with one product whose variants sell at these (price, stock)."""
+    seller = await register(client)
+    shop = await create_shop(client, seller, currency=currency)
+    variants = [
+        {"sku": unique("SKU-"), "options": {"Size": f"S{i}"}, "price": price, "inventory_quantity": stock}
+        for i, (price, stock) in enumerate(offers)
+    ]
+    product = await create_product(client, seller, shop["id"], variants=variants, **overrides)
+    return Listing(seller, shop, product)

@@ -23,7 +23,7 @@ from shoppable.ledger import service as ledger
 from shoppable.order import books
 from shoppable.worker import Worker
 from tests.conftest import DATABASE_URL
-from tests.helpers import buy, create_product, create_shop, register, stock_of, unique
+from tests.helpers import buy, list_product, register, stock_of
 
 STOCK = 6
 
@@ -56,18 +56,8 @@ async def _play(script: list[tuple[Any, ...]]) -> None:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            seller = await register(client)
-            shop = await create_shop(client, seller)
-            product = await create_product(
-                client,
-                seller,
-                shop["id"],
-                variants=[
-                    {"sku": unique("A-"), "options": {"Size": "S"}, "price": 999, "inventory_quantity": STOCK},
-                    {"sku": unique("B-"), "options": {"Size": "M"}, "price": 1, "inventory_quantity": STOCK},
-                ],
-            )
-            variants = [v["id"] for v in product["variants"]]
+            listing = await list_product(client, (999, STOCK), (1, STOCK))
+            seller, shop, product, variants = listing.seller, listing.shop, listing.product, listing.variant_ids
             buyer = await register(client)
             orders: list[str] = []
             for step in script:

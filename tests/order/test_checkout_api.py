@@ -12,25 +12,20 @@ from tests.helpers import (
     ADDRESS,
     Account,
     buy,
-    create_product,
-    create_shop,
+    list_product,
     register,
     stock_of,
     unique,
 )
 
 
-async def _shop_with_stock(client: httpx.AsyncClient, *, stock: int = 5, price: int = 1999, currency: str = "USD"):
-    seller = await register(client)
-    shop = await create_shop(client, seller, currency=currency)
-    product = await create_product(
-        client,
-        seller,
-        shop["id"],
-        images=[{"url": "https://img.example.com/tee.jpg", "alt": "A tee"}],
-        variants=[{"sku": unique("SKU-"), "options": {"Size": "S"}, "price": price, "inventory_quantity": stock}],
+async def _shop_with_stock(
+    client: httpx.AsyncClient, *, stock: int = 5, price: int = 1999, currency: str = "USD"
+) -> tuple[Account, dict, dict, str]:
+    listing = await list_product(
+        client, (price, stock), currency=currency, images=[{"url": "https://img.example.com/tee.jpg", "alt": "A tee"}]
     )
-    return seller, shop, product, product["variants"][0]["id"]
+    return listing.seller, listing.shop, listing.product, listing.variant_ids[0]
 
 
 async def _balance(database: Database, ref: ledger.AccountRef) -> int:

@@ -15,23 +15,12 @@ from sqlalchemy import func, select
 from shoppable.kit.db import Database
 from shoppable.ledger import service as ledger
 from shoppable.order.models import Order, OrderLine
-from tests.helpers import Account, buy, create_product, create_shop, register, stock_of, unique
+from tests.helpers import Account, buy, list_product, register, stock_of, unique
 
 
 async def _variants(client: httpx.AsyncClient, *stocks: int) -> tuple[str, list[str]]:
-    seller = await register(client)
-    shop = await create_shop(client, seller)
-    product = await create_product(
-        client,
-        seller,
-        shop["id"],
-        options=[{"name": "Size"}],
-        variants=[
-            {"sku": unique("SKU-"), "options": {"Size": f"S{i}"}, "price": 1500, "inventory_quantity": stock}
-            for i, stock in enumerate(stocks)
-        ],
-    )
-    return product["id"], [v["id"] for v in product["variants"]]
+    listing = await list_product(client, *((1500, stock) for stock in stocks))
+    return listing.product["id"], listing.variant_ids
 
 
 async def _paid_units(database: Database, variant_id: str) -> int:
@@ -96,11 +85,8 @@ async def test_twenty_retries_with_one_key_make_one_order(client: httpx.AsyncCli
 async def test_concurrent_refunds_never_return_more_than_was_paid(
     client: httpx.AsyncClient, database: Database
 ) -> None:
-    seller = await register(client)
-    shop = await create_shop(client, seller)
-    product = await create_product(
-        client, seller, shop["id"], options=[], variants=[{"price": 1001, "inventory_quantity": 10}]
-    )
+    listing = await list_product(client, (1001, 10))
+    seller, product = listing.seller, listing.product
     buyer = await register(client)
     response = await buy(client, buyer, [{"variant_id": product["variants"][0]["id"], "quantity": 3}])
     order = response.json()["orders"][0]

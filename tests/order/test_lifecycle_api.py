@@ -27,6 +27,7 @@ from tests.helpers import (
     buy,
     create_product,
     create_shop,
+    list_product,
     register,
     stock_of,
     unique,
@@ -35,17 +36,8 @@ from tests.helpers import (
 
 @pytest.fixture
 async def sale(client: httpx.AsyncClient) -> dict[str, object]:
-    seller = await register(client)
-    shop = await create_shop(client, seller)
-    product = await create_product(
-        client,
-        seller,
-        shop["id"],
-        variants=[
-            {"sku": unique("SKU-"), "options": {"Size": "S"}, "price": 1000, "inventory_quantity": 10},
-            {"sku": unique("SKU-"), "options": {"Size": "M"}, "price": 333, "inventory_quantity": 10},
-        ],
-    )
+    listing = await list_product(client, (1000, 10), (333, 10))
+    seller, shop, product = listing.seller, listing.shop, listing.product
     buyer = await register(client)
     variants = [v["id"] for v in product["variants"]]
     response = await buy(
@@ -300,12 +292,8 @@ async def test_unpaid_orders_expire_and_give_their_stock_back(
 ) -> None:
     """A checkout that died between placing its order and charging it: the order waits for payment until the
     unpaid TTL, then the worker cancels it, gives the stock back and frees the idempotency key."""
-    seller = await register(client)
-    shop = await create_shop(client, seller)
-    product = await create_product(
-        client, seller, shop["id"], options=[], variants=[{"sku": unique("S-"), "price": 500, "inventory_quantity": 3}]
-    )
-    variant = product["variants"][0]["id"]
+    listing = await list_product(client, (500, 3))
+    product, variant = listing.product, listing.variant_ids[0]
     buyer = await register(client)
     principal = Principal(user_id=buyer.id)
     purchase = checkout.Purchase(
@@ -374,13 +362,10 @@ async def test_sales_are_counted_for_best_selling_once_the_worker_runs(
 
 
 async def test_order_lists_page_newest_first_without_repeats(client: httpx.AsyncClient) -> None:
-    seller = await register(client)
-    shop = await create_shop(client, seller)
-    product = await create_product(
-        client, seller, shop["id"], options=[], variants=[{"price": 100, "inventory_quantity": 9}]
-    )
+    listing = await list_product(client, (100, 9))
+    seller, shop = listing.seller, listing.shop
     buyer = await register(client)
-    placed = [(await bought(client, buyer, product["variants"][0]["id"]))["id"] for _ in range(3)]
+    placed = [(await bought(client, buyer, listing.variant_ids[0]))["id"] for _ in range(3)]
     first = (await client.get("/api/v1/orders?limit=2", headers=buyer.headers)).json()
     assert [o["id"] for o in first["items"]] == placed[:0:-1]
     second = (await client.get(f"/api/v1/orders?limit=2&cursor={first['next_cursor']}", headers=buyer.headers)).json()
