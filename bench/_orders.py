@@ -7,29 +7,22 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from _report import ROOT
+from _server import free_port, wait_until_up
 
 BENCH = ROOT / "bench"
 PSQL = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-qAt"]
 # Seeding buyers hashes a password once; cheap Argon2 settings make that instant (the server is unaffected:
 # the benchmark never signs in through it).
 CHEAP_ARGON2 = {"SHOPPABLE_ARGON2_MEMORY_KIB": "1024", "SHOPPABLE_ARGON2_TIME_COST": "1"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def psql(sql: str, database: str = "postgres") -> str:
@@ -143,18 +136,6 @@ def seed(url: str, *, buyers: int, stocks: list[int]) -> Seeded:
 
     get_settings.cache_clear()
     return asyncio.run(_seed(url, buyers, stocks))
-
-
-def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with {server.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"the server at {url} did not come up")
 
 
 @dataclass

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import ROOT, write_section  # noqa: E402
+from _server import free_port, wait_until_up  # noqa: E402
 
 WORDS = ["cotton", "organic", "bench", "navy", "black", "olive", "shirts", "piece", "white", "vendor"]
 LUA = """
@@ -36,12 +36,6 @@ request = function()
   return wrk.format("GET", paths[(counter %% #paths) + 1])
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def seed(url: str, products: int, workdir: Path) -> list[str]:
@@ -71,16 +65,6 @@ async def seed(url: str, products: int, workdir: Path) -> list[str]:
             return list(await session.scalars(select(Product.id).where(Product.shop_id == shop.id)))
     finally:
         await database.dispose()
-
-
-def wait_until_up(url: str) -> None:
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"the server at {url} did not come up")
 
 
 def wrk(url: str, paths_file: Path, seconds: int, connections: int, workdir: Path) -> dict[str, float]:
@@ -123,7 +107,7 @@ def serve_and_measure(
     rows = []
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_until_up(f"{base}/healthz")
+        wait_until_up(f"{base}/healthz", server)
         sample = json.loads(urllib.request.urlopen(f"{base}/api/v1/products/{ids[0]}").read())
         assert sample["id"] == ids[0]
         wrk(base, requests[0][1], 6, args.connections, workdir)  # warm-up: every product read at least once
@@ -196,7 +180,7 @@ def baseline(args: argparse.Namespace, workdir: Path) -> str:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_until_up(f"{base}/api/v1/products/x")
+        wait_until_up(f"{base}/api/v1/products/x", server)
         paths = workdir / "bare.txt"
         paths.write_text("/api/v1/products/prod_x\n")
         result = wrk(base, paths, args.seconds, args.connections, workdir)
