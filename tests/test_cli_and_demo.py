@@ -72,17 +72,7 @@ async def test_demo_seed_imports_both_shops_searchably(database: Database, clien
             counts[shop.slug] = await session.scalar(
                 select(func.count()).select_from(Product).where(Product.shop_id == shop.id)
             )
-        lamps, _ = await catalog.search_products(
-            session,
-            q="lamp",
-            shop_id=packt.id,
-            category=None,
-            min_price=None,
-            max_price=None,
-            sort=None,
-            limit=50,
-            cursor=None,
-        )
+        lamps, _ = await catalog.search_products(session, q="lamp", shop_id=packt.id, limit=50)
     assert counts == {"packt-home": 20, "everyday-market": 194}
     assert {p["title"] for p in lamps} >= {"Floor Lamp"}
     assert all(image["url"].startswith("/media/placeholders/") for p in lamps for image in p["images"])

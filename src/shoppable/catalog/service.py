@@ -229,14 +229,14 @@ _KEYSET: dict[str, tuple[str, ...]] = {
 async def search_products(
     session: AsyncSession,
     *,
-    q: str | None,
-    shop_id: str | None,
-    category: str | None,
-    min_price: int | None,
-    max_price: int | None,
-    sort: Sort | None,
+    q: str | None = None,
+    shop_id: str | None = None,
+    category: str | None = None,
+    min_price: int | None = None,
+    max_price: int | None = None,
+    sort: Sort | None = None,
     limit: int,
-    cursor: str | None,
+    cursor: str | None = None,
     statuses: tuple[str, ...] = ("active",),
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Products matching the filters, one page at a time (keyset cursors; relevance pages by offset)."""
@@ -309,16 +309,7 @@ async def list_shop_products(
 ) -> tuple[list[dict[str, Any]], str | None]:
     await require_shop(session, principal, shop_id)
     return await search_products(
-        session,
-        q=None,
-        shop_id=shop_id,
-        category=None,
-        min_price=None,
-        max_price=None,
-        sort="newest",
-        limit=limit,
-        cursor=cursor,
-        statuses=("active", "draft", "archived"),
+        session, shop_id=shop_id, sort="newest", limit=limit, cursor=cursor, statuses=("active", "draft", "archived")
     )
 
 

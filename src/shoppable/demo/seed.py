@@ -100,17 +100,7 @@ async def seed_demo(database: Database, settings: Settings) -> bool:
 
 async def _first_in_stock(database: Database, shop_id: str) -> str:
     async with database.session(write=False) as session:
-        products, _ = await catalog.search_products(
-            session,
-            q=None,
-            shop_id=shop_id,
-            category=None,
-            min_price=None,
-            max_price=None,
-            sort="newest",
-            limit=20,
-            cursor=None,
-        )
+        products, _ = await catalog.search_products(session, shop_id=shop_id, sort="newest", limit=20)
     return str(next(v["id"] for p in products for v in p["variants"] if v["inventory_quantity"] > 0 and v["price"] > 0))
 
 

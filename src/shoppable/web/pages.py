@@ -46,17 +46,7 @@ async def catalog_page(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> HTMLResponse:
     try:
-        items, next_cursor = await service.search_products(
-            session,
-            q=q,
-            shop_id=None,
-            category=None,
-            min_price=None,
-            max_price=None,
-            sort=sort,
-            limit=24,
-            cursor=cursor,
-        )
+        items, next_cursor = await service.search_products(session, q=q, sort=sort, limit=24, cursor=cursor)
     except ShoppableError:
         items, next_cursor = [], None
     return templates.TemplateResponse(
