@@ -114,8 +114,8 @@ async def cancel(
     """Cancel as the shop when the caller acts for it, else as the buyer (buyers only until shipping)."""
     order, actors = await order_for(session, principal, order_id)
     actor = Actor.SHOP if Actor.SHOP in actors else Actor.BUYER
-    await _cancel(session, provider, order, OrderEvent.CANCEL, actor, actor_name=principal.key, reason=reason)
-    return await _read_one(session, order)
+    lines = await _cancel(session, provider, order, OrderEvent.CANCEL, actor, actor_name=principal.key, reason=reason)
+    return await _read_one(session, order, lines)
 
 
 async def _cancel(
@@ -127,7 +127,7 @@ async def _cancel(
     *,
     actor_name: str,
     reason: str,
-) -> None:
+) -> list[OrderLine]:
     """Cancel a locked order: refund what was paid and not yet refunded (a refund like any other, with its
     record and ledger entries), void a payment never captured, and put back the stock that never left."""
     was = OrderStatus(order.status)
@@ -150,6 +150,7 @@ async def _cancel(
         units = {line.id: line.quantity - line.restocked_quantity for line in lines}
         await refunds.restock(session, lines, units, actor_name)
     await emit(session, [order_event("order.cancelled", order, lines, reason=reason)])
+    return lines
 
 
 # --- timed jobs -------------------------------------------------------------------------------------------------
