@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import httpx
@@ -29,6 +30,7 @@ from tests.helpers import (
     create_shop,
     list_product,
     register,
+    run_shoppable,
     stock_of,
     unique,
 )
@@ -327,12 +329,15 @@ async def test_unpaid_orders_expire_and_give_their_stock_back(
     assert body["orders"][0]["status"] == "paid"
 
 
-async def test_the_worker_command_runs_a_round(client: httpx.AsyncClient) -> None:
-    from tests.helpers import run_shoppable
-
+async def test_the_worker_command_runs_a_round(client: httpx.AsyncClient, database: Database) -> None:
+    listing = await list_product(client, (100, 5))
+    order = await bought(client, await register(client), listing.variant_ids[0])
     code, output = await run_shoppable("worker", "--once")
     assert code == 0, output
-    assert "dispatched" in output
+    assert re.search(r"dispatched [1-9]\d* event", output), output
+    async with database.session(write=False) as session:
+        events = await events_for(session, order["id"])
+    assert [(e.topic, e.dispatched_at is not None) for e in events] == [("order.created", True), ("order.paid", True)]
 
 
 async def test_sales_are_counted_for_best_selling_once_the_worker_runs(
