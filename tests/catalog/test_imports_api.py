@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -291,7 +292,8 @@ async def test_a_starting_process_leaves_another_process_s_running_import_alone(
     other_process = ImportRunner(database)
     async with database.session() as live_import:
         await live_import.get(ProductImport, import_id, with_for_update=True)
-        await other_process.resume()
+        # Bounded: a resume that waited for the live import's row lock would otherwise hang here, not fail.
+        await asyncio.wait_for(other_process.resume(), timeout=10)
         await other_process.drain()
         async with database.session(write=False) as session:
             assert (await session.get(ProductImport, import_id, populate_existing=True)).status == "running"
