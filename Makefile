@@ -46,6 +46,7 @@ bench: install
 	$(BIN)/python bench/catalog.py
 	$(BIN)/python bench/checkout.py
 	$(BIN)/python bench/hot_sku.py
+	$(BIN)/python bench/redirect.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

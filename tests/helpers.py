@@ -106,11 +106,15 @@ async def buy(
     *,
     token: str = "tok_visa",
     key: str | None = None,
+    cookie: str | None = None,
 ) -> httpx.Response:
-    """Buy now through the API (the response is returned as is, whatever its status)."""
+    """Buy now through the API (the response is returned as is, whatever its status); ``cookie`` is the
+    shopper's attribution cookie value."""
     headers = dict(buyer.headers)
     if key is not None:
         headers["Idempotency-Key"] = key
+    if cookie is not None:
+        headers["Cookie"] = f"shoppable_attr={cookie}"
     return await client.post(
         "/api/v1/orders",
         json={"items": items, "shipping_address": ADDRESS, "payment": {"token": token}},
@@ -156,3 +160,53 @@ async def list_product(
     ]
     product = await create_product(client, seller, shop["id"], variants=variants, **overrides)
     return Listing(seller, shop, product)
+
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"
+
+
+async def become_creator(client: httpx.AsyncClient, account: Account, handle: str | None = None) -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/creators",
+        json={"handle": handle or unique("c"), "display_name": "Creator"},
+        headers=account.headers,
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def open_plan(
+    client: httpx.AsyncClient, seller: Account, shop_id: str, *, kind: str = "shop", bps: int = 1000, **body: Any
+) -> dict[str, Any]:
+    response = await client.post(
+        f"/api/v1/shops/{shop_id}/affiliate-plans",
+        json={"kind": kind, "name": unique("Plan "), "commission_bps": bps, **body},
+        headers=seller.headers,
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def link_for(client: httpx.AsyncClient, creator: Account, product_id: str) -> dict[str, Any]:
+    response = await client.post("/api/v1/affiliate/links", json={"product_id": product_id}, headers=creator.headers)
+    assert response.status_code in (200, 201), response.text
+    return dict(response.json())
+
+
+async def click(
+    client: httpx.AsyncClient, code: str, *, cookie: str | None = None, agent: str = BROWSER
+) -> httpx.Response:
+    """A shopper's click on a link (the client's cookie jar is left empty: tests pass cookies explicitly)."""
+    headers = {"User-Agent": agent}
+    if cookie is not None:
+        headers["Cookie"] = f"shoppable_attr={cookie}"
+    response = await client.get(f"/l/{code}", headers=headers)
+    client.cookies.clear()
+    return response
+
+
+def attribution_cookie(response: httpx.Response) -> str:
+    """The value of the attribution cookie a redirect set."""
+    header = response.headers["set-cookie"]
+    assert header.startswith("shoppable_attr="), header
+    return header.split(";", 1)[0].split("=", 1)[1]

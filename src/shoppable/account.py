@@ -38,11 +38,12 @@ async def me(session: DbSession, user: CurrentUser) -> Me:
     assert user.user_id is not None
     account = await identity.get_user(session, user.user_id)
     memberships = await identity.memberships_of(session, account.id)
+    creator = await identity.creator_of_user(session, account.id)
     by_id = await shops.shops_by_id(session, [shop_id for shop_id, _ in memberships])
     return Me(
         id=account.id,
         email=account.email,
         name=account.name,
         shops=[MyShop(id=sid, name=by_id[sid].name, role=role) for sid, role in memberships if sid in by_id],
-        creator=None,
+        creator=MyCreator(id=creator.id, handle=creator.handle) if creator else None,
     )

@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from shoppable import __version__, account
+from shoppable.affiliate import api as affiliate_api
+from shoppable.affiliate.redirect import ClickWriter, LinkRedirects, Redirector
 from shoppable.catalog import api as catalog_api
 from shoppable.catalog.imports import ImportRunner
 from shoppable.config import Settings, get_settings
@@ -21,6 +23,7 @@ from shoppable.kit.db import Database
 from shoppable.kit.http import FastJSONResponse, RequestIdMiddleware, install_error_handlers
 from shoppable.kit.read_cache import PostgresInvalidation, ReadCache
 from shoppable.order import api as order_api
+from shoppable.payment.payout_provider import PayoutProvider, TestPayoutProvider
 from shoppable.payment.provider import PaymentProvider
 from shoppable.payment.test_provider import TestPaymentProvider
 from shoppable.web import pages
@@ -31,6 +34,12 @@ def payment_provider(settings: Settings) -> PaymentProvider:
     if settings.payment_provider == "test":
         return TestPaymentProvider()
     raise RuntimeError(f"Unknown SHOPPABLE_PAYMENT_PROVIDER {settings.payment_provider!r}; this build has: test")
+
+
+def payout_provider(settings: Settings) -> PayoutProvider:
+    if settings.payout_provider == "test":
+        return TestPayoutProvider()
+    raise RuntimeError(f"Unknown SHOPPABLE_PAYOUT_PROVIDER {settings.payout_provider!r}; this build has: test")
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -51,14 +60,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             await idempotency.purge_expired(session, timedelta(hours=settings.idempotency_ttl_hours))
         await app.state.import_runner.resume()
         stop = asyncio.Event()
-        background = None
+        loop = asyncio.get_running_loop()
+        background = [loop.create_task(click_writer.run(stop))]
         if settings.worker_in_process:
             worker = Worker(db, settings, provider)
-            background = asyncio.get_running_loop().create_task(worker.run_forever(stop))
+            background.append(loop.create_task(worker.run_forever(stop)))
         yield
         stop.set()
-        if background is not None:
-            await background
+        await asyncio.gather(*background)
         await app.state.import_runner.drain()
         if invalidation is not None:
             await invalidation.stop()
@@ -77,12 +86,25 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.import_runner = ImportRunner(db)
     provider = payment_provider(settings)
     app.state.payment_provider = provider
+    app.state.payout_provider = payout_provider(settings)
+    click_writer = ClickWriter(db, settings.click_flush_ms / 1000)
+    app.state.click_writer = click_writer
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)
+    redirector = Redirector(
+        db,
+        click_writer,
+        secret=settings.secret_key,
+        window_days=settings.attribution_window_days,
+        secure_cookie=settings.public_url.startswith("https://"),
+    )
+    app.add_middleware(LinkRedirects, redirector=redirector)  # added last: outermost, ahead of request ids
     app.include_router(identity_api.router)
+    app.include_router(identity_api.creators_router)
     app.include_router(account.router)
     app.include_router(catalog_api.router)
     app.include_router(order_api.router)
+    app.include_router(affiliate_api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")
 

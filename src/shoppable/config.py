@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     order_unpaid_ttl_minutes: int = Field(30, ge=1, description="Unpaid orders are cancelled after this")
     return_window_days: int = Field(15, ge=0, description="Buyers may ask for a return this long after delivery")
     payment_provider: str = Field("test", description="test: the built-in provider with Stripe's test tokens")
+    # Affiliate (defaults follow TikTok Shop's published rules).
+    attribution_window_days: int = Field(7, ge=1, le=90, description="A link click earns for this long")
+    rate_cut_notice_days: int = Field(30, ge=0, description="A cut reaches creators already promoting this late")
+    click_flush_ms: int = Field(250, ge=10, le=10_000, description="How often the click writer stores clicks")
+    payout_provider: str = Field("test", description="test: the built-in payout provider")
+    public_url: str = Field("http://127.0.0.1:8000", description="Where shoppers reach this server (links)")
     # The outbox worker and timed jobs run inside `shoppable serve` unless a separate `shoppable worker` does.
     worker_in_process: bool = True
     worker_poll_s: float = Field(1.0, gt=0, description="How often the worker looks for new outbox events")

@@ -1,5 +1,6 @@
 """Every domain's tables, imported once so the metadata is complete (migrations, tests)."""
 
+from shoppable.affiliate import models as affiliate_models
 from shoppable.catalog import models as catalog_models
 from shoppable.identity import models as identity_models
 from shoppable.kit import idempotency, outbox
@@ -11,6 +12,7 @@ from shoppable.payment import models as payment_models
 metadata = Base.metadata
 
 __all__ = [
+    "affiliate_models",
     "catalog_models",
     "identity_models",
     "idempotency",

@@ -156,6 +156,7 @@ def _attribute(
     touches: list[Touch],
     *,
     buyer: str = "buyer",
+    buyer_creator: str | None = None,
     staff: frozenset[str] = frozenset(),
     plans: list[Plan] | None = None,
     at: float = 3,
@@ -163,6 +164,7 @@ def _attribute(
     return attribute_line(
         touches,
         buyer_id=buyer,
+        buyer_creator_id=buyer_creator,
         shop_staff_ids=staff,
         product_id="p1",
         shop_id="shop",
@@ -202,13 +204,18 @@ def test_an_expired_touch_earns_nothing_and_an_older_live_one_does_not_take_over
 
 
 @pytest.mark.parametrize(
-    ("buyer", "staff", "reason"),
-    [("c1", frozenset(), "self_purchase"), ("buyer", frozenset({"buyer"}), "shop_staff")],
+    ("buyer_creator", "staff", "reason"),
+    [("c1", frozenset(), "self_purchase"), (None, frozenset({"buyer"}), "shop_staff")],
 )
-def test_self_and_staff_purchases_earn_nothing(buyer: str, staff: frozenset[str], reason: str) -> None:
-    result = _attribute([Touch("c1", SourceType.SHOWCASE, "sc_1", day(2))], buyer=buyer, staff=staff)
+def test_self_and_staff_purchases_earn_nothing(buyer_creator: str | None, staff: frozenset[str], reason: str) -> None:
+    touch = Touch("c1", SourceType.SHOWCASE, "sc_1", day(2))
+    result = _attribute([touch], buyer_creator=buyer_creator, staff=staff)
     assert isinstance(result, NoCredit)
     assert result.reason == reason
+
+
+def test_a_buyer_who_is_another_creator_still_credits_the_creator_who_led_them() -> None:
+    assert isinstance(_attribute([Touch("c1", SourceType.LINK, "lnk_1", day(2))], buyer_creator="c2"), Credit)
 
 
 def test_no_plan_at_order_time_earns_nothing() -> None:

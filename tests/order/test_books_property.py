@@ -19,8 +19,8 @@ from shoppable.app import create_app
 from shoppable.config import get_settings
 from shoppable.kit.clock import utcnow
 from shoppable.kit.db import Database
+from shoppable.ledger import accounts
 from shoppable.ledger import service as ledger
-from shoppable.order import books
 from shoppable.worker import Worker
 from tests.conftest import DATABASE_URL
 from tests.helpers import buy, list_product, register, stock_of
@@ -114,7 +114,7 @@ async def _check(
     variants: list[str],
     orders: list[str],
 ) -> None:
-    refs = [books.shop_pending(shop_id, "USD"), books.shop_available(shop_id, "USD")]
+    refs = [accounts.shop_pending(shop_id, "USD").ref, accounts.shop_available(shop_id, "USD").ref]
     async with database.session(write=False) as session:
         assert await ledger.verify(session) == []
         owed = await ledger.balances(session, refs)

@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from shoppable.kit.db import Database
+from shoppable.ledger import accounts
 from shoppable.ledger import service as ledger
-from shoppable.order import books
 from tests.helpers import (
     ADDRESS,
     Account,
@@ -74,8 +74,8 @@ async def test_buy_now_splits_orders_by_shop_and_books_the_payment(
     assert await stock_of(client, product_a["id"], variant_a) == 3
     assert await stock_of(client, product_b["id"], variant_b) == 4
     # The books: the shop is owed the total less the 6 % fee, the platform earned the fee.
-    assert await _balance(database, books.shop_pending(shop_a["id"], "USD")) == -(3998 - 240)
-    assert await _balance(database, books.shop_pending(shop_b["id"], "EUR")) == -(1000 - 60)
+    assert await _balance(database, accounts.shop_pending(shop_a["id"], "USD").ref) == -(3998 - 240)
+    assert await _balance(database, accounts.shop_pending(shop_b["id"], "EUR").ref) == -(1000 - 60)
     fetched = await client.get(f"/api/v1/orders/{usd['id']}", headers=buyer.headers)
     assert fetched.status_code == 200
     assert fetched.json() == usd

@@ -14,8 +14,9 @@ from shoppable.kit.clock import utcnow
 from shoppable.kit.db import Database
 from shoppable.kit.money import Money
 from shoppable.kit.outbox import events_for
+from shoppable.ledger import accounts
 from shoppable.ledger import service as ledger
-from shoppable.order import books, checkout
+from shoppable.order import checkout
 from shoppable.order.rules import Item
 from shoppable.payment.provider import Authorization
 from shoppable.payment.test_provider import TestPaymentProvider
@@ -59,7 +60,7 @@ async def _post(client: httpx.AsyncClient, path: str, who: Account, body: object
 
 
 async def _balances(database: Database, shop_id: str) -> tuple[int, int]:
-    pending, available = books.shop_pending(shop_id, "USD"), books.shop_available(shop_id, "USD")
+    pending, available = accounts.shop_pending(shop_id, "USD").ref, accounts.shop_available(shop_id, "USD").ref
     async with database.session(write=False) as session:
         found = await ledger.balances(session, [pending, available])
     return -found[pending].amount, -found[available].amount

@@ -177,6 +177,7 @@ def attribute_line(
     touches: Sequence[Touch],
     *,
     buyer_id: str,
+    buyer_creator_id: str | None,
     shop_staff_ids: frozenset[str],
     product_id: str,
     shop_id: str,
@@ -187,13 +188,14 @@ def attribute_line(
     notice: timedelta,
 ) -> Credit | NoCredit:
     """Who earns on an order line: the last touch within ``window`` before the order (setting
-    ``attribution_window_days``) wins, unless the buyer is that creator or staff of the shop, or no active plan
+    ``attribution_window_days``) wins, unless the buyer is that creator (``buyer_creator_id`` is the buyer's own
+    creator profile) or staff of the shop, or no active plan
     covers the creator and the product when the order is placed."""
     live = [t for t in touches if ordered_at - window <= t.at <= ordered_at]
     if not live:
         return NoCredit("no_touch", "No video, live, showcase or link led to this purchase within the window.")
     last = max(live, key=lambda t: t.at)
-    if last.creator_id == buyer_id:
+    if buyer_creator_id is not None and last.creator_id == buyer_creator_id:
         return NoCredit("self_purchase", "Creators earn nothing on their own purchases.")
     if buyer_id in shop_staff_ids:
         return NoCredit("shop_staff", "The buyer works for the shop; staff purchases earn no commission.")

@@ -82,3 +82,15 @@ def verify(text: str, secret: str, *, now: datetime, window: timedelta) -> Click
     if not now - window <= token.clicked_at <= now + timedelta(minutes=5):  # a little clock skew, no future
         return None
     return token
+
+
+COOKIE = "shoppable_attr"
+MAX_TOKENS = 5  # the cookie keeps the last few clicks (about 230 bytes each), newest last
+
+
+def read_all(value: str | None, secret: str, *, now: datetime, window: timedelta) -> list[ClickToken]:
+    """The valid clicks in an attribution cookie (tokens joined by ``~``); anything else is ignored."""
+    if not value:
+        return []
+    found = (verify(text, secret, now=now, window=window) for text in value.split("~")[-MAX_TOKENS:])
+    return [token for token in found if token is not None]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -35,6 +37,56 @@ from shoppable.kit.pagination import decode_cursor, encode_cursor
 from shoppable.kit.read_cache import invalidate_after_commit
 
 Sort = Literal["relevance", "newest", "price_asc", "price_desc", "best_selling"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProductScope:
+    """Limits a search to the products of some shops (less some products) plus some named products: how the
+    affiliate marketplace asks for "what this creator may promote"."""
+
+    shop_ids: Sequence[str] = ()
+    product_ids: Sequence[str] = ()
+    except_product_ids: Sequence[str] = ()
+
+    def where(self, params: dict[str, Any]) -> str:
+        def marks(name: str, values: Sequence[str]) -> str:
+            params.update({f"{name}{i}": v for i, v in enumerate(values)})
+            return ", ".join(f":{name}{i}" for i in range(len(values)))
+
+        parts = []
+        if self.shop_ids:
+            in_shops = f"products.shop_id IN ({marks('scope_shop', self.shop_ids)})"
+            if self.except_product_ids:
+                in_shops += f" AND products.id NOT IN ({marks('scope_not', self.except_product_ids)})"
+            parts.append(f"({in_shops})")
+        if self.product_ids:
+            parts.append(f"products.id IN ({marks('scope_product', self.product_ids)})")
+        return f"({' OR '.join(parts)})" if parts else "1 = 0"
+
+
+@dataclass(frozen=True, slots=True)
+class ProductSummary:
+    id: str
+    shop_id: str
+    title: str
+    status: str
+    image_url: str | None
+
+
+async def product_summaries(session: AsyncSession, product_ids: Iterable[str]) -> dict[str, ProductSummary]:
+    """Title, shop and status of products by id (any status; unknown ids are left out)."""
+    ids = list(set(product_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Product.id, Product.shop_id, Product.title, Product.status, Product.images).where(Product.id.in_(ids))
+    )
+    return {
+        row.id: ProductSummary(
+            row.id, row.shop_id, row.title, row.status, (row.images[0].get("url") if row.images else None)
+        )
+        for row in rows
+    }
 
 
 def _actor(principal: Principal) -> str:
@@ -238,10 +290,13 @@ async def search_products(
     limit: int,
     cursor: str | None = None,
     statuses: tuple[str, ...] = ("active",),
+    scope: ProductScope | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Products matching the filters, one page at a time (keyset cursors; relevance pages by offset)."""
     where = []
     params: dict[str, Any] = {"limit": limit + 1}
+    if scope is not None:
+        where.append(scope.where(params))
     status_marks = ", ".join(f":status{i}" for i in range(len(statuses)))
     where.append(f"products.status IN ({status_marks})")
     params |= {f"status{i}": s for i, s in enumerate(statuses)}

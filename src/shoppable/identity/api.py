@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Form, Response
 
 from shoppable.identity import service
 from shoppable.identity.deps import CurrentUser, bearer_token
-from shoppable.identity.schemas import TokenRead, UserCreate, UserRead
+from shoppable.identity.schemas import CreatorCreate, CreatorRead, TokenRead, UserCreate, UserRead
 from shoppable.kit.deps import DbSession
+from shoppable.kit.errors import ShoppableError
 from shoppable.kit.http import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/v1/auth", tags=["identity"], responses=PROBLEM_RESPONSES)
@@ -35,3 +36,28 @@ async def token(
 async def revoke_token(session: DbSession, user: CurrentUser, token: Annotated[str, Depends(bearer_token)]) -> Response:
     await service.revoke_token(session, token)
     return Response(status_code=204)
+
+
+creators_router = APIRouter(prefix="/api/v1/creators", tags=["creators"], responses=PROBLEM_RESPONSES)
+
+
+@creators_router.post("", status_code=201, response_model=CreatorRead, summary="Become a creator: one profile per user")
+async def create_creator(body: CreatorCreate, session: DbSession, user: CurrentUser) -> CreatorRead:
+    assert user.user_id is not None
+    avatar = str(body.avatar_url) if body.avatar_url else None
+    if avatar is not None and len(avatar) > 2048:
+        raise ShoppableError(
+            "validation_error",
+            422,
+            "avatar_url is too long.",
+            errors=[{"loc": ["body", "avatar_url"], "msg": "at most 2048"}],
+        )
+    creator = await service.create_creator(
+        session,
+        user_id=user.user_id,
+        handle=body.handle,
+        display_name=body.display_name,
+        bio=body.bio,
+        avatar_url=avatar,
+    )
+    return CreatorRead.model_validate(creator, from_attributes=True)

@@ -9,7 +9,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.identity import service
-from shoppable.identity.rules import Principal
+from shoppable.identity.rules import CallingCreator, Principal
 from shoppable.kit.deps import DbSession, get_database
 from shoppable.kit.errors import ShoppableError
 
@@ -55,6 +55,16 @@ async def _user(principal: Annotated[Principal, Depends(_principal)]) -> Princip
     return principal
 
 
+async def _creator(session: DbSession, user: Annotated[Principal, Depends(_user)]) -> CallingCreator:
+    assert user.user_id is not None
+    creator = await service.creator_of_user(session, user.user_id)
+    if creator is None:
+        raise ShoppableError(
+            "creator_required", 403, "This needs a creator profile: create one with POST /api/v1/creators."
+        )
+    return CallingCreator(user_id=user.user_id, creator_id=creator.id, handle=creator.handle)
+
+
 async def _user_outside_transaction(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
     async with get_database(request).session(write=False) as session:
         principal = await _authenticated(session, token) if token else None
@@ -75,3 +85,5 @@ CurrentUser = Annotated[Principal, Depends(_user)]
 CurrentUserOwnTransactions = Annotated[Principal, Depends(_user_outside_transaction)]
 """A signed-in user, authenticated without opening the request's transaction: for endpoints that run their
 own transactions (checkout commits in two steps around the payment)."""
+CurrentCreator = Annotated[CallingCreator, Depends(_creator)]
+"""A signed-in user with a creator profile, acting as that creator."""

@@ -57,3 +57,20 @@ class ApiKey(Base):
     created_by: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class Creator(Base):
+    """A user's creator profile: the persona that promotes products and earns commissions. One per user.
+
+    It belongs to identity (not content) because the affiliate engine, below content, must know who the calling
+    creator is and whether a buyer is the creator behind a link (docs/DECISIONS.md)."""
+
+    __tablename__ = "creators"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    handle: Mapped[str] = mapped_column(String(30), unique=True)  # lower case
+    display_name: Mapped[str] = mapped_column(String(100))
+    bio: Mapped[str] = mapped_column(String(500), default="")
+    avatar_url: Mapped[str | None] = mapped_column(String(2048))
+    created_at: Mapped[datetime]

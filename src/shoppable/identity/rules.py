@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+from shoppable.kit.errors import ShoppableError
 
 
 class ShopRole(StrEnum):
@@ -29,6 +32,19 @@ class Principal:
         return f"key:{self.api_key_id}" if self.api_key_id else f"user:{self.user_id}"
 
 
+@dataclass(frozen=True, slots=True)
+class CallingCreator:
+    """A signed-in user acting as their creator profile."""
+
+    user_id: str
+    creator_id: str
+    handle: str
+
+    @property
+    def key(self) -> str:
+        return f"user:{self.user_id}"
+
+
 def may_act_for_shop(principal: Principal, shop_id: str, role: ShopRole | None, *, owner_only: bool) -> bool:
     """Whether the caller may act for ``shop_id``, given the caller's role there (None: not a member)."""
     if principal.is_shop_key:
@@ -40,3 +56,20 @@ def may_act_for_shop(principal: Principal, shop_id: str, role: ShopRole | None, 
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+_HANDLE = re.compile(r"[a-z0-9](?:[a-z0-9_.]{0,28}[a-z0-9_])?")
+
+
+def check_handle(handle: str) -> str:
+    """A creator handle, lower-cased: 1 to 30 letters, digits, ``_`` or ``.``, not starting with ``_`` or ``.``
+    nor ending with ``.`` (so ``@handle`` reads unambiguously in text)."""
+    normalised = handle.strip().lstrip("@").lower()
+    if not _HANDLE.fullmatch(normalised):
+        raise ShoppableError(
+            "invalid_handle",
+            422,
+            "A handle is 1 to 30 letters, digits, '_' or '.', starting with a letter or digit.",
+            errors=[{"loc": ["body", "handle"], "msg": "1 to 30 of a-z, 0-9, _ and ."}],
+        )
+    return normalised

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import AnyHttpUrl, BaseModel, EmailStr, Field
 
 
 class UserCreate(BaseModel):
@@ -23,3 +24,20 @@ class TokenRead(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
+
+
+class CreatorCreate(BaseModel):
+    handle: str = Field(min_length=1, max_length=31, description="1 to 30 of a-z, 0-9, _ and . (case-insensitive)")
+    display_name: str = Field(min_length=1, max_length=100)
+    bio: str = Field("", max_length=500)
+    avatar_url: AnyHttpUrl | None = Field(None, description="http(s) URL, at most 2,048 characters")
+
+
+class CreatorRead(BaseModel):
+    id: str
+    user_id: str
+    handle: str
+    display_name: str
+    bio: str
+    avatar_url: str | None
+    created_at: datetime

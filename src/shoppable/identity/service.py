@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -11,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.config import get_settings
 from shoppable.identity import passwords, tokens
-from shoppable.identity.models import AccessToken, ApiKey, ShopMembership, User
-from shoppable.identity.rules import Principal, ShopRole, normalise_email
+from shoppable.identity.models import AccessToken, ApiKey, Creator, ShopMembership, User
+from shoppable.identity.rules import Principal, ShopRole, check_handle, normalise_email
 from shoppable.kit.clock import utcnow
 from shoppable.kit.db import core_execute
 from shoppable.kit.errors import ShoppableError, not_found
@@ -157,3 +158,70 @@ async def create_api_key(session: AsyncSession, *, shop_id: str, created_by: str
     session.add(key)
     await session.flush()
     return key, secret
+
+
+async def staff_of_shops(session: AsyncSession, shop_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+    """The users who work for each shop (owners and staff): their purchases there earn no commission."""
+    if not shop_ids:
+        return {}
+    rows = await core_execute(session, _MEMBERS_OF, {"shop_ids": list(set(shop_ids))})
+    staff: dict[str, set[str]] = {shop_id: set() for shop_id in shop_ids}
+    for row in rows:
+        staff[row.shop_id].add(row.user_id)
+    return {shop_id: frozenset(users) for shop_id, users in staff.items()}
+
+
+_MEMBERS_OF = select(ShopMembership.shop_id, ShopMembership.user_id).where(
+    ShopMembership.shop_id.in_(bindparam("shop_ids", expanding=True))
+)
+
+
+# --- creators -----------------------------------------------------------------------------------------------------
+
+
+async def create_creator(
+    session: AsyncSession, *, user_id: str, handle: str, display_name: str, bio: str, avatar_url: str | None
+) -> Creator:
+    """The user's creator profile: 409 ``already_a_creator`` for a second one, 409 ``handle_taken``."""
+    handle = check_handle(handle)
+    if await session.scalar(select(Creator.id).where(Creator.user_id == user_id)) is not None:
+        raise ShoppableError("already_a_creator", 409, "This account already has a creator profile.")
+    creator = Creator(
+        id=new_id("cr"),
+        user_id=user_id,
+        handle=handle,
+        display_name=display_name.strip(),
+        bio=bio.strip(),
+        avatar_url=avatar_url,
+        created_at=utcnow(),
+    )
+    try:
+        async with session.begin_nested():
+            session.add(creator)
+            await session.flush()
+    except IntegrityError:  # a concurrent request took the handle, or made this user's profile, first
+        if await session.scalar(select(Creator.id).where(Creator.user_id == user_id)) is not None:
+            raise ShoppableError("already_a_creator", 409, "This account already has a creator profile.") from None
+        raise ShoppableError("handle_taken", 409, f"The handle @{handle} is taken.") from None
+    return creator
+
+
+_CREATOR_OF_USER = select(Creator).where(Creator.user_id == bindparam("user_id"))
+
+
+async def creator_of_user(session: AsyncSession, user_id: str) -> Creator | None:
+    return (await session.execute(_CREATOR_OF_USER, {"user_id": user_id})).scalar_one_or_none()
+
+
+async def creator_by_handle(session: AsyncSession, handle: str) -> Creator:
+    creator = await session.scalar(select(Creator).where(Creator.handle == handle.strip().lstrip("@").lower()))
+    if creator is None:
+        raise not_found("Creator")
+    return creator
+
+
+async def creators_by_id(session: AsyncSession, creator_ids: Iterable[str]) -> dict[str, Creator]:
+    ids = list(set(creator_ids))
+    if not ids:
+        return {}
+    return {c.id: c for c in (await session.execute(select(Creator).where(Creator.id.in_(ids)))).scalars()}

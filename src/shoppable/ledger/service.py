@@ -6,7 +6,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import ColumnElement, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.kit.clock import utcnow
@@ -289,3 +289,46 @@ async def verify(session: AsyncSession) -> list[str]:
     )
     problems += [f"account {a} shows {b} but its entries sum to {t}" for a, b, t in drift]
     return problems
+
+
+async def transactions_about(session: AsyncSession, references: list[str]) -> list[dict[str, object]]:
+    """Every transaction whose reference is one of ``references`` or starts with one followed by ``:``, with
+    its entries and their accounts, oldest first: how a commission or an order explains its money."""
+    await flush_queued(session)
+    if not references:
+        return []
+    matches: list[ColumnElement[bool]] = [LedgerTransaction.reference.in_(references)]
+    matches += [LedgerTransaction.reference.startswith(f"{r}:", autoescape=True) for r in references]
+    rows = await session.execute(
+        select(
+            LedgerTransaction.id,
+            LedgerTransaction.kind,
+            LedgerTransaction.reference,
+            LedgerTransaction.created_at,
+            LedgerEntry.amount,
+            LedgerEntry.currency,
+            LedgerAccount.owner_type,
+            LedgerAccount.owner_id,
+            LedgerAccount.purpose,
+        )
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(or_(*matches))
+        .order_by(LedgerTransaction.id, LedgerEntry.id)
+    )
+    out: dict[str, dict[str, object]] = {}
+    for row in rows:
+        txn = out.setdefault(
+            row.id,
+            {"id": row.id, "kind": row.kind, "reference": row.reference, "at": row.created_at, "entries": []},
+        )
+        entries = txn["entries"]
+        assert isinstance(entries, list)
+        entries.append(
+            {
+                "account": f"{row.owner_type}:{row.owner_id}:{row.purpose}",
+                "amount": row.amount,
+                "currency": row.currency,
+            }
+        )
+    return list(out.values())

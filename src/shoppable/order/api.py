@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from shoppable.affiliate import tokens
 from shoppable.config import Settings
 from shoppable.identity.deps import CurrentPrincipal, CurrentUser, CurrentUserOwnTransactions
 from shoppable.identity.rules import Principal
+from shoppable.kit.clock import utcnow
 from shoppable.kit.deps import DbSession, get_database
 from shoppable.kit.http import PROBLEM_RESPONSES, FastJSONResponse, problem_response, stored_response
 from shoppable.kit.idempotency import IdempotencyKey, fingerprint, run_once
@@ -100,8 +103,16 @@ async def _purchase(
     key: str | None,
     what: str,
 ) -> Response:
+    settings = _settings(request)
+    clicks = tokens.read_all(
+        request.cookies.get(tokens.COOKIE) or request.headers.get("shoppable-attribution"),
+        settings.secret_key,
+        now=utcnow(),
+        window=timedelta(days=settings.attribution_window_days),
+    )
     purchase = checkout.Purchase(
         buyer=user,
+        clicks=tuple(clicks),
         items=items,
         shipping_address=body.shipping_address.model_dump(exclude_none=True),
         payment_token=body.payment.token,
@@ -109,9 +120,7 @@ async def _purchase(
         idempotency_key=key,
         request_fingerprint=fingerprint(what, body.model_dump(mode="json")),
     )
-    status_code, result = await checkout.place_orders(
-        get_database(request), _provider(request), _settings(request), purchase
-    )
+    status_code, result = await checkout.place_orders(get_database(request), _provider(request), settings, purchase)
     return stored_response(status_code, result)
 
 

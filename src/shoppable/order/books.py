@@ -1,49 +1,26 @@
-"""What orders post to the ledger: payments captured, referral fees, refunds, and shops' settlement.
-
-Accounts (debits positive):
-- platform ``payments_clearing``: what the payment provider holds for us; debited by captures, credited by refunds.
-- shop ``payable_pending``: what a shop will be paid for orders not yet completed.
-- shop ``payable_available``: what a shop has earned for good (guarded: what we owe never drops below zero).
-- platform ``fee_revenue``: the referral fee (``platform_fee_bps`` of each line).
-"""
+"""What orders post to the ledger: payments captured, referral fees, refunds, and shops' settlement
+(the accounts are described in ``ledger/accounts.py``)."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.kit.money import Money
+from shoppable.ledger import accounts
 from shoppable.ledger import service as ledger
 from shoppable.ledger.rules import Leg
-from shoppable.ledger.service import AccountRef, AccountSpec, Posting
+from shoppable.ledger.service import Posting
 from shoppable.order.models import Order
-
-PLATFORM = ("platform", "platform")
-
-
-def clearing(currency: str) -> AccountRef:
-    return AccountRef(*PLATFORM, "payments_clearing", currency)
-
-
-def fee_revenue(currency: str) -> AccountRef:
-    return AccountRef(*PLATFORM, "fee_revenue", currency)
-
-
-def shop_pending(shop_id: str, currency: str) -> AccountRef:
-    return AccountRef("shop", shop_id, "payable_pending", currency)
-
-
-def shop_available(shop_id: str, currency: str) -> AccountRef:
-    return AccountRef("shop", shop_id, "payable_available", currency)
 
 
 async def _open(session: AsyncSession, shop_id: str, currency: str) -> tuple[str, str, str, str]:
     clear, fees, pending, available = await ledger.open_accounts(
         session,
         [
-            AccountSpec(clearing(currency)),
-            AccountSpec(fee_revenue(currency)),
-            AccountSpec(shop_pending(shop_id, currency)),
-            AccountSpec(shop_available(shop_id, currency), guarded=True, is_credit_normal=True),
+            accounts.clearing(currency),
+            accounts.fee_revenue(currency),
+            accounts.shop_pending(shop_id, currency),
+            accounts.shop_available(shop_id, currency),
         ],
     )
     return clear, fees, pending, available
@@ -87,9 +64,10 @@ async def book_refund(
     await ledger.post_many(session, postings)
 
 
-async def book_settlement(session: AsyncSession, order: Order) -> None:
-    """A completed order's net from pending to available: what the buyer kept, less the fee kept."""
-    net = (order.total - order.refunded_total) - (order.fee_total - order.refunded_fee_total)
+async def book_settlement(session: AsyncSession, order: Order, *, commission_kept: int) -> None:
+    """A completed order's net from pending to available: what the buyer kept, less the fee and the creators'
+    commissions kept (both were taken out of the pending payable when booked)."""
+    net = (order.total - order.refunded_total) - (order.fee_total - order.refunded_fee_total) - commission_kept
     if net == 0:
         return
     _, _, pending, available = await _open(session, order.shop_id, order.currency)

@@ -21,6 +21,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, update
 
+from shoppable.affiliate import commissions
+from shoppable.affiliate.tokens import ClickToken
 from shoppable.catalog import stock
 from shoppable.config import Settings
 from shoppable.identity.rules import Principal
@@ -33,6 +35,7 @@ from shoppable.kit.ids import new_id
 from shoppable.kit.money import Money
 from shoppable.kit.outbox import emit
 from shoppable.order import books, cart
+from shoppable.order.attribution import attribute_purchase
 from shoppable.order.models import Order, OrderLine, OrderTimelineEntry
 from shoppable.order.orders import insert_orders, order_event, read_orders, record_timeline
 from shoppable.order.rules import Item, OrderDraft, OrderStatus, merge_items, price_orders
@@ -52,6 +55,7 @@ class Purchase:
     coupon_code: str | None = None
     idempotency_key: str | None = None
     request_fingerprint: str = ""
+    clicks: tuple[ClickToken, ...] = ()  # verified link clicks from the shopper's attribution cookie
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +116,9 @@ async def _place(
         cart_line_ids: list[str] = []
         if purchase.items is None:
             cart_lines = await cart.lines_for_checkout(session, buyer_id)
-            items: Sequence[Item] = [Item(line.variant_id, line.quantity, line.source) for line in cart_lines]
+            items: Sequence[Item] = [
+                Item(line.variant_id, line.quantity, line.source, line.updated_at) for line in cart_lines
+            ]
             cart_line_ids = [line.id for line in cart_lines]
         else:
             items = purchase.items
@@ -123,6 +129,15 @@ async def _place(
         payment_ids = {currency: new_id("pay") for currency in amounts}
         payment_amounts = {payment_ids[currency]: amount for currency, amount in amounts.items()}
         now = utcnow()
+        decisions = await attribute_purchase(
+            session,
+            buyer_id=buyer_id,
+            items=merged,
+            drafts=drafts,
+            clicks=purchase.clicks,
+            now=now,
+            settings=settings,
+        )
         await payments.open_payments(
             session,
             buyer_id=buyer_id,
@@ -137,6 +152,7 @@ async def _place(
             shipping_address=purchase.shipping_address,
             expires_at=now + timedelta(minutes=settings.order_unpaid_ttl_minutes),
             now=now,
+            attributions=decisions,
         )
         await record_timeline(
             session, [(order_id, "created", purchase.buyer.key, {}) for order_id in order_ids], at=now
@@ -151,6 +167,23 @@ async def _place(
         quantities=quantities,
         cart_line_ids=cart_line_ids,
     )
+
+
+def _paid_lines(orders: dict[str, Order], lines: Sequence[OrderLine]) -> list[commissions.PaidLine]:
+    return [
+        commissions.PaidLine(
+            order_id=line.order_id,
+            line_id=line.id,
+            shop_id=orders[line.order_id].shop_id,
+            product_id=line.product_id,
+            currency=orders[line.order_id].currency,
+            paid=line.total,
+            units=line.quantity,
+            attribution=line.attribution,
+        )
+        for line in lines
+        if commissions.is_credited(line.attribution)
+    ]
 
 
 def _amounts_by_currency(drafts: Sequence[OrderDraft]) -> dict[str, Money]:
@@ -216,6 +249,7 @@ async def _confirm(
             await record_timeline(session, [(order_id, "paid", "system", {}) for order_id in placed.order_ids], at=now)
             await books.book_paid_orders(session, orders)
             lines = placed.lines
+            await commissions.accrue(session, _paid_lines(by_id, lines))
             await emit(
                 session,
                 [order_event(topic, order, lines) for order in orders for topic in ("order.created", "order.paid")],

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoppable.affiliate import commissions
 from shoppable.catalog import shops
 from shoppable.identity.rules import Principal
 from shoppable.kit import idempotency
@@ -97,15 +98,19 @@ async def deliver(
     session: AsyncSession, principal: Principal, order_id: str, *, return_window_days: int
 ) -> dict[str, Any]:
     now = utcnow()
-    return await _shop_step(
+    ends_at = now + timedelta(days=return_window_days)
+    delivered = await _shop_step(
         session,
         principal,
         order_id,
         OrderEvent.DELIVER,
         "order.delivered",
         delivered_at=now,
-        return_window_ends_at=now + timedelta(days=return_window_days),
+        return_window_ends_at=ends_at,
     )
+    if any(commissions.is_credited(line["attribution"]) for line in delivered["lines"]):
+        await commissions.schedule_settlement(session, order_id, ends_at)
+    return delivered
 
 
 async def cancel(
@@ -204,7 +209,8 @@ async def complete_due(database: Database, *, now: datetime | None = None, batch
         for order_id in list((await session.execute(query)).scalars()):
             order = await lock_order(session, order_id)
             await transition(session, order, OrderEvent.COMPLETE, Actor.SYSTEM, actor_name="system", completed_at=now)
-            await books.book_settlement(session, order)
+            kept = await commissions.settle_order(session, order.id)
+            await books.book_settlement(session, order, commission_kept=kept)
             await emit(session, [order_event("order.completed", order, await lines_of(session, [order.id]))])
             completed += 1
     return completed

@@ -37,10 +37,12 @@ async def insert_orders(
     shipping_address: dict[str, Any],
     expires_at: datetime,
     now: datetime,
+    attributions: Sequence[dict[str, Any] | None],
 ) -> tuple[list[str], list[OrderLine]]:
     """Write new orders awaiting payment (``payment_ids`` by currency): their ids in the drafts' order, and
-    their lines as written (not attached to the session)."""
+    their lines as written (not attached to the session). ``attributions`` go on the lines, in order."""
     orders, lines = [], []
+    decisions = iter(attributions)
     for draft in drafts:
         order_id = new_id("ord")
         orders.append(
@@ -94,7 +96,7 @@ async def insert_orders(
                     "refunded_fee": 0,
                     "restocked_quantity": 0,
                     "source": dict(line.source) if line.source is not None else None,
-                    "attribution": None,
+                    "attribution": next(decisions),
                 }
             )
     queue_insert(session, Order.__table__, orders)  # type: ignore[arg-type]
@@ -244,8 +246,18 @@ def serialize_line(line: OrderLine) -> dict[str, Any]:
         "refunded_quantity": line.refunded_quantity,
         "refunded_amount": line.refunded_amount,
         "source": line.source,
-        "attribution": line.attribution,
+        "attribution": public_attribution(line.attribution),
     }
+
+
+_PUBLIC_ATTRIBUTION = ("creator_id", "source_type", "source_id", "plan_id", "commission_bps", "commission")
+
+
+def public_attribution(decision: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Who the line credits and at what rate (the decision's inputs stay with us); None when no one."""
+    if decision is None or "creator_id" not in decision:
+        return None
+    return {name: decision.get(name) for name in _PUBLIC_ATTRIBUTION}
 
 
 def serialize_order(

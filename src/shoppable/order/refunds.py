@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoppable.affiliate import commissions
 from shoppable.catalog import shops, stock
 from shoppable.identity.rules import Principal
 from shoppable.kit.clock import isoformat, utcnow
@@ -78,6 +79,7 @@ async def refund_units(
     refund_id = new_id("re")
     amount = fee = 0
     refunded_lines = []
+    credited: dict[str, int] = {}  # units refunded on lines that earn a commission
     for line in lines:
         quantity = units.get(line.id)
         if quantity is None:
@@ -109,6 +111,8 @@ async def refund_units(
                 refunded_fee=line.refunded_fee,
             ),
         )
+        if commissions.is_credited(line.attribution):
+            credited[line.id] = quantity
         amount += line_amount
         fee += line_fee
         refunded_lines.append({"line_id": line.id, "quantity": quantity, "amount": line_amount})
@@ -120,6 +124,7 @@ async def refund_units(
     await books.book_refund(
         session, order, reference=refund_id, amount=amount, fee_returned=fee, completed=status == OrderStatus.COMPLETED
     )
+    await _reverse_commissions(session, refund_id, lines, credited)
     if status == OrderStatus.PAID:  # nothing has left the shop: the units go back on sale
         await restock(session, lines, units, actor_name)
     order.refunded_total += amount
@@ -154,6 +159,22 @@ async def refund_units(
     )
     await emit(session, [order_event("order.refunded", order, lines, refund_id=refund_id, amount=amount)])
     return serialize_refund(refund)
+
+
+async def _reverse_commissions(
+    session: AsyncSession, refund_id: str, lines: Sequence[OrderLine], units_by_line: dict[str, int]
+) -> None:
+    """The refunded units' share of their lines' commissions goes back to the shop; the lines show what the
+    creator still earns."""
+    if not units_by_line:
+        return
+    taken_back = await commissions.reverse(session, refund_id, units_by_line)
+    for line in lines:
+        if taken_back.get(line.id) and line.attribution is not None:
+            line.attribution = {**line.attribution, "commission": line.attribution["commission"] - taken_back[line.id]}
+            await core_execute(
+                session, update(OrderLine).where(OrderLine.id == line.id).values(attribution=line.attribution)
+            )
 
 
 def serialize_refund(refund: Refund) -> dict[str, Any]:

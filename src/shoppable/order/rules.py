@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -122,6 +123,7 @@ class Item:
     variant_id: str
     quantity: int
     source: Mapping[str, Any] | None = None
+    touched_at: datetime | None = None  # when the source was tapped (a cart line's last change); None: now
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +165,14 @@ def merge_items(items: Sequence[Item]) -> list[Item]:
     for item in items:
         seen = merged.get(item.variant_id)
         merged[item.variant_id] = (
-            item if seen is None else Item(item.variant_id, seen.quantity + item.quantity, seen.source or item.source)
+            item
+            if seen is None
+            else Item(
+                item.variant_id,
+                seen.quantity + item.quantity,
+                seen.source or item.source,
+                seen.touched_at if seen.source else item.touched_at,
+            )
         )
     return list(merged.values())
 

@@ -1,0 +1,228 @@
+"""``GET /l/{code}``: the affiliate link redirect, the hottest path in the product, served below the framework.
+
+A raw ASGI layer in front of FastAPI answers it: link codes come from an in-memory cache (links never change
+once made, so an entry never goes stale; misses are not cached, so a link made in another process works at its
+first click), the click is queued for the batched ``ClickWriter`` (no database write on the hot path), and the
+302 carries the signed attribution token in a cookie. The commission never depends on the click row: the
+attribution rides in the token, so a crash may lose at most the writer's last flush interval of click rows
+(``click_flush_ms``) and never a sale's credit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from shoppable.affiliate import links
+from shoppable.affiliate.clicks import RepeatFilter, is_bot
+from shoppable.affiliate.models import Click
+from shoppable.affiliate.tokens import COOKIE, MAX_TOKENS, ClickToken, sign
+from shoppable.kit.db import Database, bulk_insert
+from shoppable.kit.ids import new_id
+
+log = logging.getLogger("shoppable.clicks")
+
+_CODE = re.compile(r"[A-Za-z0-9]{1,32}")
+_CLICK_COLUMNS = (
+    "id",
+    "link_id",
+    "creator_id",
+    "product_id",
+    "clicked_at",
+    "visitor",
+    "user_agent",
+    "referrer",
+    "is_bot",
+    "is_repeat",
+)
+
+
+class ClickWriter:
+    """Collects click rows in memory and stores them in one statement (COPY on PostgreSQL) every
+    ``interval_s``, and once more on shutdown. A failed write keeps its rows for the next round; beyond
+    ``max_pending`` rows (the database has been down for a long while) new clicks are counted as dropped."""
+
+    def __init__(self, database: Database, interval_s: float, max_pending: int = 1_000_000) -> None:
+        self.database = database
+        self.interval_s = interval_s
+        self.max_pending = max_pending
+        self.stored = 0
+        self.dropped = 0
+        self._pending: list[tuple[Any, ...]] = []
+        self._lock = asyncio.Lock()
+
+    def add(self, row: tuple[Any, ...]) -> None:
+        if len(self._pending) >= self.max_pending:
+            self.dropped += 1
+            return
+        self._pending.append(row)
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    async def flush(self) -> int:
+        """Store what is queued now; how many rows were stored."""
+        async with self._lock:
+            batch, self._pending = self._pending, []
+            if not batch:
+                return 0
+            try:
+                async with self.database.session() as session:
+                    rows = [dict(zip(_CLICK_COLUMNS, r, strict=True)) for r in batch]
+                    await bulk_insert(session, Click.__table__, rows)  # type: ignore[arg-type]
+            except Exception:
+                log.exception("storing %d clicks failed; they are kept for the next round", len(batch))
+                self._pending[:0] = batch
+                return 0
+            self.stored += len(batch)
+            return len(batch)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Flush every interval until ``stop`` is set, then flush what is left."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.interval_s)
+            await self.flush()
+        await self.flush()
+
+
+_NOT_FOUND_PAGE = (
+    b"<!doctype html><html lang=en><meta charset=utf-8><title>Link not found</title>"
+    b"<h1>This link does not exist</h1><p>Check the address, or ask whoever shared it for a new one.</p></html>"
+)
+
+
+class Redirector:
+    """Answers link clicks: looks the code up, records the click, sets the attribution cookie."""
+
+    def __init__(
+        self,
+        database: Database,
+        writer: ClickWriter,
+        *,
+        secret: str,
+        window_days: int,
+        secure_cookie: bool,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        cache_entries: int = 200_000,
+    ) -> None:
+        self.database = database
+        self.writer = writer
+        self.secret = secret
+        self.clock = clock
+        self.repeats = RepeatFilter()
+        self.cache_entries = cache_entries
+        self._codes: dict[str, tuple[str, str, str]] = {}
+        self._visitor_key = hmac.new(secret.encode(), b"shoppable click visitor", hashlib.sha256).digest()[:32]
+        attributes = f"Max-Age={window_days * 86400}; Path=/; HttpOnly; SameSite=Lax"
+        self._cookie_attributes = (attributes + ("; Secure" if secure_cookie else "")).encode()
+
+    async def _link(self, code: str) -> tuple[str, str, str] | None:
+        found = self._codes.get(code)
+        if found is not None:
+            return found
+        async with self.database.session(write=False) as session:
+            found = await links.link_for_code(session, code)
+        if found is not None:
+            if len(self._codes) >= self.cache_entries:
+                self._codes.pop(next(iter(self._codes)))
+            self._codes[code] = found
+        return found
+
+    async def __call__(self, scope: Scope, send: Send) -> None:
+        method = scope["method"]
+        if method not in ("GET", "HEAD"):
+            await _respond(send, 405, [(b"allow", b"GET, HEAD")], b"")
+            return
+        code = scope["path"][3:]
+        target = await self._link(code) if _CODE.fullmatch(code) else None
+        if target is None:
+            await _respond(send, 404, [(b"content-type", b"text/html; charset=utf-8")], _NOT_FOUND_PAGE, method)
+            return
+        link_id, creator_id, product_id = target
+        agent = referrer = cookie = b""
+        for name, value in scope["headers"]:
+            if name == b"user-agent":
+                agent = value
+            elif name == b"cookie":
+                cookie = value
+            elif name == b"referer":
+                referrer = value
+        user_agent = agent.decode("latin-1")
+        client = scope.get("client")
+        visitor = hashlib.blake2b(
+            (client[0] if client else "").encode() + b"\x1f" + agent, key=self._visitor_key, digest_size=16
+        ).hexdigest()
+        now = self.clock()
+        click_id = new_id("clk")
+        bot = is_bot(user_agent)
+        repeat = not bot and self.repeats.is_repeat(visitor, link_id, now)
+        self.writer.add(
+            (
+                click_id,
+                link_id,
+                creator_id,
+                product_id,
+                now,
+                visitor,
+                user_agent[:512] or None,
+                referrer.decode("latin-1")[:512] or None,
+                bot,
+                repeat,
+            )
+        )
+        token = sign(ClickToken(link_id, creator_id, product_id, now, click_id), self.secret)
+        tokens = [*earlier_tokens(cookie)[-(MAX_TOKENS - 1) :], token]
+        headers = [
+            (b"location", f"/products/{product_id}".encode()),
+            (b"set-cookie", COOKIE.encode() + b"=" + "~".join(tokens).encode() + b"; " + self._cookie_attributes),
+            (b"cache-control", b"no-store"),
+        ]
+        await _respond(send, 302, headers, b"")
+
+
+def earlier_tokens(cookie_header: bytes) -> list[str]:
+    """The attribution tokens already in the request's cookie (unverified: checkout verifies them)."""
+    marker = COOKIE.encode() + b"="
+    start = cookie_header.find(marker)
+    if start < 0 or (start > 0 and cookie_header[start - 1 : start] not in (b" ", b";")):
+        return []
+    value = cookie_header[start + len(marker) :].split(b";", 1)[0].strip()
+    return [t for t in value.decode("latin-1").split("~") if t][-MAX_TOKENS:]
+
+
+async def _respond(
+    send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes, method: str = "GET"
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*headers, (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body if method != "HEAD" else b""})
+
+
+class LinkRedirects:
+    """ASGI middleware: ``/l/{code}`` goes to the ``Redirector``, everything else to the application."""
+
+    def __init__(self, app: ASGIApp, redirector: Redirector) -> None:
+        self.app = app
+        self.redirector = redirector
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/l/"):
+            await self.redirector(scope, send)
+            return
+        await self.app(scope, receive, send)
