@@ -38,6 +38,20 @@ PROTECTED = [
     ("GET", "/api/v1/shops/{shop}/returns"),
     ("POST", "/api/v1/returns/ret_any/approve"),
     ("POST", "/api/v1/returns/ret_any/reject"),
+    ("POST", "/api/v1/creators"),
+    ("POST", "/api/v1/shops/{shop}/affiliate-plans"),
+    ("GET", "/api/v1/shops/{shop}/affiliate-plans"),
+    ("PATCH", "/api/v1/affiliate-plans/plan_any"),
+    ("POST", "/api/v1/affiliate-plans/plan_any/end"),
+    ("GET", "/api/v1/affiliate/marketplace"),
+    ("POST", "/api/v1/affiliate/links"),
+    ("GET", "/api/v1/affiliate/links"),
+    ("GET", "/api/v1/creators/me/commissions"),
+    ("GET", "/api/v1/shops/{shop}/commissions"),
+    ("GET", "/api/v1/commissions/com_any/explain"),
+    ("GET", "/api/v1/creators/me/balance"),
+    ("GET", "/api/v1/creators/me/payouts"),
+    ("POST", "/api/v1/creators/me/payouts"),
 ]
 
 
@@ -69,7 +83,9 @@ def test_every_route_in_the_schema_is_covered(app: object) -> None:
             .replace("{import_id}", "imp_any")
             .replace("{order_id}", "ord_any")
             .replace("{line_id}", "cl_any")
-            .replace("{return_id}", "ret_any"),
+            .replace("{return_id}", "ret_any")
+            .replace("{plan_id}", "plan_any")
+            .replace("{commission_id}", "com_any"),
         )
         for m, p in routes - public
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -10,10 +11,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from shoppable import __version__, account
 from shoppable.affiliate import api as affiliate_api
-from shoppable.affiliate.redirect import ClickWriter, LinkRedirects, Redirector
+from shoppable.affiliate.redirect import LINK_PREFIX, ClickWriter, Redirector
 from shoppable.catalog import api as catalog_api
 from shoppable.catalog.imports import ImportRunner
 from shoppable.config import Settings, get_settings
@@ -34,6 +36,17 @@ def payment_provider(settings: Settings) -> PaymentProvider:
     if settings.payment_provider == "test":
         return TestPaymentProvider()
     raise RuntimeError(f"Unknown SHOPPABLE_PAYMENT_PROVIDER {settings.payment_provider!r}; this build has: test")
+
+
+class ShoppableApp(FastAPI):
+    """The API, with link redirects (``/l/{code}``, the hottest path) answered before the framework's
+    middleware and routing: measured, they cost more than the redirect itself (docs/DECISIONS.md)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(LINK_PREFIX):
+            await self.state.redirector(scope, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def payout_provider(settings: Settings) -> PayoutProvider:
@@ -59,6 +72,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         async with db.session() as session:
             await idempotency.purge_expired(session, timedelta(hours=settings.idempotency_ttl_hours))
         await app.state.import_runner.resume()
+        # Everything made so far lives as long as the process: keep it out of the collector's full scans,
+        # which otherwise walk every module, model and route on each pass (long stalls on the redirect).
+        gc.collect()
+        gc.freeze()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         background = [loop.create_task(click_writer.run(stop))]
@@ -74,7 +91,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         if owns_database:
             await db.dispose()
 
-    app = FastAPI(
+    app = ShoppableApp(
         title="Shoppable",
         version=__version__,
         summary="Social commerce API: catalogs, creators, affiliate plans, live shopping.",
@@ -98,7 +115,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         window_days=settings.attribution_window_days,
         secure_cookie=settings.public_url.startswith("https://"),
     )
-    app.add_middleware(LinkRedirects, redirector=redirector)  # added last: outermost, ahead of request ids
+    app.state.redirector = redirector
     app.include_router(identity_api.router)
     app.include_router(identity_api.creators_router)
     app.include_router(account.router)

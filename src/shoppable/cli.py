@@ -57,6 +57,7 @@ def serve(
         log_level="info",
         proxy_headers=True,
         access_log=access_log,
+        server_header=False,  # no version to fingerprint, and a header less on every response
     )
 
 

@@ -1,11 +1,11 @@
 """``GET /l/{code}``: the affiliate link redirect, the hottest path in the product, served below the framework.
 
-A raw ASGI layer in front of FastAPI answers it: link codes come from an in-memory cache (links never change
-once made, so an entry never goes stale; misses are not cached, so a link made in another process works at its
-first click), the click is queued for the batched ``ClickWriter`` (no database write on the hot path), and the
-302 carries the signed attribution token in a cookie. The commission never depends on the click row: the
-attribution rides in the token, so a crash may lose at most the writer's last flush interval of click rows
-(``click_flush_ms``) and never a sale's credit.
+The application hands these requests to ``Redirector`` before any middleware or routing (``app.ShoppableApp``).
+Link codes come from an in-memory cache (links never change once made, so an entry never goes stale; misses are
+not cached, so a link made in another process works at its first click), the click is queued for the batched
+``ClickWriter`` (no database write on the hot path), and the 302 carries the signed attribution token in a
+cookie. The commission never depends on the click row: the attribution rides in the token, so a crash may lose
+at most the writer's last flush interval of click rows (``click_flush_ms``) and never a sale's credit.
 """
 
 from __future__ import annotations
@@ -20,17 +20,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope, Send
 
 from shoppable.affiliate import links
 from shoppable.affiliate.clicks import RepeatFilter, is_bot
 from shoppable.affiliate.models import Click
 from shoppable.affiliate.tokens import COOKIE, MAX_TOKENS, ClickToken, sign
-from shoppable.kit.db import Database, bulk_insert
+from shoppable.kit.db import Database, bulk_insert_records
 from shoppable.kit.ids import new_id
 
 log = logging.getLogger("shoppable.clicks")
 
+LINK_PREFIX = "/l/"
 _CODE = re.compile(r"[A-Za-z0-9]{1,32}")
 _CLICK_COLUMNS = (
     "id",
@@ -48,23 +49,31 @@ _CLICK_COLUMNS = (
 
 class ClickWriter:
     """Collects click rows in memory and stores them in one statement (COPY on PostgreSQL) every
-    ``interval_s``, and once more on shutdown. A failed write keeps its rows for the next round; beyond
-    ``max_pending`` rows (the database has been down for a long while) new clicks are counted as dropped."""
+    ``interval_s``, or as soon as ``batch_size`` rows wait (a big batch would hold the event loop, and every
+    redirect behind it, for milliseconds), and once more on shutdown. A failed write keeps its rows for the
+    next round; beyond ``max_pending`` rows (the database has been down a long while) new clicks are counted
+    as dropped."""
 
-    def __init__(self, database: Database, interval_s: float, max_pending: int = 1_000_000) -> None:
+    def __init__(
+        self, database: Database, interval_s: float, *, batch_size: int = 1000, max_pending: int = 1_000_000
+    ) -> None:
         self.database = database
         self.interval_s = interval_s
+        self.batch_size = batch_size
         self.max_pending = max_pending
         self.stored = 0
         self.dropped = 0
         self._pending: list[tuple[Any, ...]] = []
         self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
 
     def add(self, row: tuple[Any, ...]) -> None:
         if len(self._pending) >= self.max_pending:
             self.dropped += 1
             return
         self._pending.append(row)
+        if len(self._pending) == self.batch_size:
+            self._wake.set()
 
     @property
     def pending(self) -> int:
@@ -73,32 +82,48 @@ class ClickWriter:
     async def flush(self) -> int:
         """Store what is queued now; how many rows were stored."""
         async with self._lock:
-            batch, self._pending = self._pending, []
+            batch, self._pending = self._pending[: self.batch_size], self._pending[self.batch_size :]
             if not batch:
                 return 0
             try:
                 async with self.database.session() as session:
-                    rows = [dict(zip(_CLICK_COLUMNS, r, strict=True)) for r in batch]
-                    await bulk_insert(session, Click.__table__, rows)  # type: ignore[arg-type]
+                    await bulk_insert_records(session, Click.__table__, _CLICK_COLUMNS, batch)  # type: ignore[arg-type]
             except Exception:
                 log.exception("storing %d clicks failed; they are kept for the next round", len(batch))
                 self._pending[:0] = batch
                 return 0
             self.stored += len(batch)
+            if len(self._pending) >= self.batch_size:
+                self._wake.set()
             return len(batch)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Flush every interval until ``stop`` is set, then flush what is left."""
+        """Flush every interval (or full batch) until ``stop`` is set, then flush what is left."""
+
+        async def wake_on_stop() -> None:
+            await stop.wait()
+            self._wake.set()
+
+        watcher = asyncio.get_running_loop().create_task(wake_on_stop())
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.interval_s)
+                await asyncio.wait_for(self._wake.wait(), self.interval_s)
+            self._wake.clear()
             await self.flush()
-        await self.flush()
+        await watcher
+        while await self.flush():  # what came in during the last write too
+            pass
 
 
 _NOT_FOUND_PAGE = (
     b"<!doctype html><html lang=en><meta charset=utf-8><title>Link not found</title>"
     b"<h1>This link does not exist</h1><p>Check the address, or ask whoever shared it for a new one.</p></html>"
+)
+
+
+_UNAVAILABLE_PAGE = (
+    b"<!doctype html><html lang=en><meta charset=utf-8><title>Try again</title>"
+    b"<h1>This link cannot be opened right now</h1><p>Please try again in a few seconds.</p></html>"
 )
 
 
@@ -121,6 +146,7 @@ class Redirector:
         self.secret = secret
         self.clock = clock
         self.repeats = RepeatFilter()
+        self._bots: dict[bytes, bool] = {}  # user agent -> is a bot (the same few agents make most clicks)
         self.cache_entries = cache_entries
         self._codes: dict[str, tuple[str, str, str]] = {}
         self._visitor_key = hmac.new(secret.encode(), b"shoppable click visitor", hashlib.sha256).digest()[:32]
@@ -144,8 +170,19 @@ class Redirector:
         if method not in ("GET", "HEAD"):
             await _respond(send, 405, [(b"allow", b"GET, HEAD")], b"")
             return
-        code = scope["path"][3:]
-        target = await self._link(code) if _CODE.fullmatch(code) else None
+        code = scope["path"][len(LINK_PREFIX) :]
+        try:
+            target = await self._link(code) if _CODE.fullmatch(code) else None
+        except Exception:  # the database is unreachable: say so, never a stack trace
+            log.exception("looking up link %r failed", code)
+            await _respond(
+                send,
+                503,
+                [(b"content-type", b"text/html; charset=utf-8"), (b"retry-after", b"5")],
+                _UNAVAILABLE_PAGE,
+                method,
+            )
+            return
         if target is None:
             await _respond(send, 404, [(b"content-type", b"text/html; charset=utf-8")], _NOT_FOUND_PAGE, method)
             return
@@ -165,7 +202,11 @@ class Redirector:
         ).hexdigest()
         now = self.clock()
         click_id = new_id("clk")
-        bot = is_bot(user_agent)
+        bot = self._bots.get(agent)
+        if bot is None:
+            if len(self._bots) >= 10_000:
+                self._bots.clear()
+            bot = self._bots[agent] = is_bot(user_agent)
         repeat = not bot and self.repeats.is_repeat(visitor, link_id, now)
         self.writer.add(
             (
@@ -212,17 +253,3 @@ async def _respond(
         }
     )
     await send({"type": "http.response.body", "body": body if method != "HEAD" else b""})
-
-
-class LinkRedirects:
-    """ASGI middleware: ``/l/{code}`` goes to the ``Redirector``, everything else to the application."""
-
-    def __init__(self, app: ASGIApp, redirector: Redirector) -> None:
-        self.app = app
-        self.redirector = redirector
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/l/"):
-            await self.redirector(scope, send)
-            return
-        await self.app(scope, receive, send)

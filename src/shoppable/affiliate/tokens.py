@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import orjson
 
@@ -30,9 +30,10 @@ class ClickToken:
     click_id: str
 
 
+@lru_cache(maxsize=8)
 def _key(secret: str) -> bytes:
     # A key of its own, so a token can never be replayed as any other signed value of the platform.
-    return hmac.new(secret.encode(), _PURPOSE, hashlib.sha256).digest()
+    return hmac.digest(secret.encode(), _PURPOSE, "sha256")
 
 
 def _b64(raw: bytes) -> str:
@@ -56,7 +57,7 @@ def sign(token: ClickToken, secret: str) -> str:
         )
     )
     signed = f"{_VERSION}.{payload}"
-    return f"{signed}.{_b64(hmac.new(_key(secret), signed.encode(), hashlib.sha256).digest())}"
+    return f"{signed}.{_b64(hmac.digest(_key(secret), signed.encode(), 'sha256'))}"
 
 
 def verify(text: str, secret: str, *, now: datetime, window: timedelta) -> ClickToken | None:
@@ -65,7 +66,7 @@ def verify(text: str, secret: str, *, now: datetime, window: timedelta) -> Click
     parts = text.split(".")
     if len(parts) != 3 or parts[0] != _VERSION or len(text) > 1024:
         return None
-    expected = hmac.new(_key(secret), f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256).digest()
+    expected = hmac.digest(_key(secret), f"{parts[0]}.{parts[1]}".encode(), "sha256")
     try:
         if not hmac.compare_digest(expected, _unb64(parts[2])):
             return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -167,9 +167,7 @@ def _copy_records(table: Table, rows: list[dict[str, Any]], columns: list[str]) 
     return [tuple(record) for record in records]
 
 
-async def _copy(
-    session: AsyncSession, target: str, table: Table, rows: list[dict[str, Any]], columns: list[str]
-) -> None:
+async def _copy(session: AsyncSession, target: str, columns: Sequence[str], records: list[tuple[Any, ...]]) -> None:
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
@@ -179,7 +177,7 @@ async def _copy(
     from asyncpg.exceptions import IntegrityConstraintViolationError
 
     try:
-        await driver.copy_records_to_table(target, records=_copy_records(table, rows, columns), columns=columns)
+        await driver.copy_records_to_table(target, records=records, columns=list(columns))
     except IntegrityConstraintViolationError as error:  # raised as SQLAlchemy raises it for its own statements
         raise IntegrityError(f"COPY {target}", None, error) from error
 
@@ -195,7 +193,21 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, 
     if len(rows) < COPY_THRESHOLD or session.get_bind().dialect.name != "postgresql":
         await core_execute(session, _insert_into(table), rows)
         return
-    await _copy(session, table.name, table, rows, list(rows[0]))
+    columns = list(rows[0])
+    await _copy(session, table.name, columns, _copy_records(table, rows, columns))
+
+
+async def bulk_insert_records(
+    session: AsyncSession, table: Table, columns: Sequence[str], records: list[tuple[Any, ...]]
+) -> None:
+    """``bulk_insert`` for rows already held as tuples in ``columns`` order (no JSON columns): COPY takes them
+    as they are, with no dict per row."""
+    if not records:
+        return
+    if len(records) < COPY_THRESHOLD or session.get_bind().dialect.name != "postgresql":
+        await core_execute(session, _insert_into(table), [dict(zip(columns, r, strict=True)) for r in records])
+        return
+    await _copy(session, table.name, columns, records)
 
 
 @lru_cache(maxsize=256)
@@ -227,7 +239,7 @@ async def bulk_update_by_id(session: AsyncSession, table: Table, rows: list[dict
         session,
         text(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {listed} FROM {table.name} WITH NO DATA"),
     )
-    await _copy(session, staging, table, rows, ["id", *columns])
+    await _copy(session, staging, ["id", *columns], _copy_records(table, rows, ["id", *columns]))
     assignments = ", ".join(f"{name} = {staging}.{name}" for name in columns)
     await core_execute(
         session, text(f"UPDATE {table.name} SET {assignments} FROM {staging} WHERE {table.name}.id = {staging}.id")
