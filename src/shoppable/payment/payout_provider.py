@@ -31,6 +31,8 @@ class PayoutProvider(Protocol):
 class TestPayoutProvider:
     """Pays every payout at once, except for creators listed in ``refuse`` (for tests of the refusal path)."""
 
+    __test__ = False  # not a pytest test class, whatever its name
+
     name: str = "test"
     refuse: set[str] = field(default_factory=set)
     sent: dict[str, str] = field(default_factory=dict)
