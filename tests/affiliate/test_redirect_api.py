@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from shoppable.affiliate.models import Click
-from shoppable.affiliate.redirect import ClickWriter, earlier_tokens
+from shoppable.affiliate.redirect import ClickWriter, Redirector, earlier_tokens
 from shoppable.affiliate.tokens import read_all
 from shoppable.config import get_settings
 from shoppable.kit.clock import utcnow
@@ -143,4 +143,19 @@ async def test_a_failed_write_keeps_its_rows_for_the_next_round(
     writer.database = database  # the database is back
     assert await writer.flush() == 1
     assert len(await _clicks(database, link["id"])) == 1
+    await unreachable.dispose()
+
+
+async def test_an_unreachable_database_is_a_503_page_not_a_crash(tmp_path: Path) -> None:
+    unreachable = Database(f"sqlite+aiosqlite:///{tmp_path}/missing/dir/links.db")
+    redirector = Redirector(unreachable, ClickWriter(unreachable, 1.0), secret="s", window_days=7, secure_cookie=False)
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/l/AbCdEf12", "headers": [], "client": ("127.0.0.1", 1)}
+    await redirector(scope, send)
+    assert sent[0]["status"] == 503
+    assert (b"retry-after", b"5") in sent[0]["headers"]
     await unreachable.dispose()

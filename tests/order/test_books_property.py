@@ -1,14 +1,18 @@
 """Hypothesis: any sequence of orders, refunds, cancellations, shipping and completions keeps the books right.
 
-After every step the ledger verifies, no shop payable is negative, no order has refunded more than it took,
-and stock plus units sold equals the stock the shop started with. Steps that are not allowed at that point
-(cancelling a completed order, refunding more than is left) must be refused with a 4xx, never a 500.
+Some purchases come through a creator's link under an 80 % shop plan. After every step: the ledger verifies; no
+shop payable and no creator balance is negative; every commission is its half-even share of what was paid, less
+what refunds took back; the creator's pending and available balances are exactly their commissions; no order has
+refunded more than it took; stock plus units sold equals the stock the shop started with. Steps that are not
+allowed at that point (cancelling a completed order, refunding more than is left) must be refused with a 4xx,
+never a 500.
 """
 
 from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import httpx
@@ -23,13 +27,24 @@ from shoppable.ledger import accounts
 from shoppable.ledger import service as ledger
 from shoppable.worker import Worker
 from tests.conftest import DATABASE_URL
-from tests.helpers import buy, list_product, register, stock_of
+from tests.helpers import (
+    attribution_cookie,
+    become_creator,
+    buy,
+    click,
+    link_for,
+    list_product,
+    open_plan,
+    register,
+    stock_of,
+)
 
 STOCK = 6
+BPS = 8000  # the highest rate a plan may offer: the shop's payable must still never go negative
 
 steps = st.lists(
     st.one_of(
-        st.tuples(st.just("buy"), st.integers(0, 1), st.integers(1, 3)),
+        st.tuples(st.just("buy"), st.integers(0, 1), st.integers(1, 3), st.booleans()),
         st.tuples(st.just("refund"), st.integers(0, 7), st.integers(0, 1), st.integers(1, 3)),
         st.tuples(st.just("cancel"), st.integers(0, 7), st.booleans()),
         st.tuples(st.just("ship"), st.integers(0, 7)),
@@ -58,13 +73,19 @@ async def _play(script: list[tuple[Any, ...]]) -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             listing = await list_product(client, (999, STOCK), (1, STOCK))
             seller, shop, product, variants = listing.seller, listing.shop, listing.product, listing.variant_ids
+            await open_plan(client, seller, shop["id"], kind="shop", bps=BPS)
+            creator = await register(client)
+            await become_creator(client, creator)
+            link = await link_for(client, creator, product["id"])
+            cookie = attribution_cookie(await click(client, link["code"]))
             buyer = await register(client)
             orders: list[str] = []
             for step in script:
-                response = await _step(client, worker, seller, buyer, variants, orders, step)
+                response = await _step(client, worker, seller, buyer, variants, orders, step, cookie)
                 if response is not None:
                     assert response.status_code < 500, response.text
                 await _check(client, database, shop["id"], seller, product["id"], variants, orders)
+                await _check_commissions(client, creator)
     finally:
         await database.dispose()
 
@@ -77,10 +98,12 @@ async def _step(
     variants: list[str],
     orders: list[str],
     step: tuple[Any, ...],
+    cookie: str,
 ) -> httpx.Response | None:
     kind = step[0]
     if kind == "buy":
-        response = await buy(client, buyer, [{"variant_id": variants[step[1]], "quantity": step[2]}])
+        item = {"variant_id": variants[step[1]], "quantity": step[2]}
+        response = await buy(client, buyer, [item], cookie=cookie if step[3] else None)
         if response.status_code == 201:
             orders.append(response.json()["orders"][0]["id"])
         return response
@@ -129,6 +152,23 @@ async def _check(
     restocked = await _restocked(database, orders)
     for variant in variants:
         assert await stock_of(client, product_id, variant) + held[variant] - restocked.get(variant, 0) == STOCK
+
+
+async def _check_commissions(client: httpx.AsyncClient, creator: Any) -> None:
+    response = await client.get("/api/v1/creators/me/commissions", params={"limit": 200}, headers=creator.headers)
+    items = response.json()["items"]
+    balance = (await client.get("/api/v1/creators/me/balance", headers=creator.headers)).json()
+    money = balance.get("USD", {"pending": 0, "available": 0})
+    for item in items:
+        assert item["earned"] == int(
+            (Decimal(item["base"]) * BPS / 10_000).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+        )
+        assert 0 <= item["amount"] <= item["earned"]
+        assert item["amount"] == item["earned"] - item["reversed_amount"]
+        if item["status"] == "reversed":
+            assert item["amount"] == 0
+    assert money["pending"] == sum(i["amount"] for i in items if i["status"] == "pending")
+    assert money["available"] == sum(i["amount"] for i in items if i["status"] == "settled")
 
 
 async def _restocked(database: Database, orders: list[str]) -> dict[str, int]:
