@@ -12,9 +12,10 @@ from shoppable.catalog import service as catalog
 from shoppable.catalog import shops
 from shoppable.catalog.models import Product
 from shoppable.config import get_settings
-from shoppable.demo.seed import SELLER, SHOPPER, seed_demo
+from shoppable.demo.seed import CREATOR, SELLER, SHOPPER, seed_demo
 from shoppable.identity import service as identity
 from shoppable.kit.db import Database
+from shoppable.ledger import service as ledger
 from tests.helpers import Account, bought, run_shoppable, unique
 
 
@@ -80,8 +81,22 @@ async def test_demo_seed_imports_both_shops_searchably(database: Database, clien
     token = await client.post("/api/v1/auth/token", data={"username": SHOPPER.email, "password": SHOPPER.password})
     shopper = Account(id="", email=SHOPPER.email, token=token.json()["access_token"])
     seeded = (await client.get("/api/v1/orders", headers=shopper.headers)).json()["items"]
-    assert sorted(order["status"] for order in seeded) == ["delivered", "paid"]
+    statuses = sorted(order["status"] for order in seeded)
+    assert statuses == ["cancelled", "completed", "completed", "delivered", "paid", "paid", "paid"]
     assert len({order["shop_id"] for order in seeded}) == 2
+    # The demo creator has links with clicks, and commissions in every state, partly paid out.
+    token = await client.post("/api/v1/auth/token", data={"username": CREATOR.email, "password": CREATOR.password})
+    creator = Account(id="", email=CREATOR.email, token=token.json()["access_token"])
+    links = (await client.get("/api/v1/affiliate/links", headers=creator.headers)).json()["items"]
+    assert [(link["clicks"], link["orders"]) for link in links] == [(1, 1)] * 5
+    earned = (await client.get("/api/v1/creators/me/commissions", headers=creator.headers)).json()["items"]
+    assert sorted(c["status"] for c in earned) == ["pending", "pending", "reversed", "settled", "settled"]
+    money = (await client.get("/api/v1/creators/me/balance", headers=creator.headers)).json()["USD"]
+    assert money["paid_out"] > 0
+    assert money["available"] > 0
+    assert money["pending"] > 0
+    async with database.session(write=False) as session:
+        assert await ledger.verify(session) == []
     lamp = next(p for p in lamps if p["title"] == "Floor Lamp")
     order = await bought(client, shopper, lamp["variants"][0]["id"])
     assert order["lines"][0]["image_url"] == lamp["images"][0]["url"]

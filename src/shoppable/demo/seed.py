@@ -1,5 +1,5 @@
-"""Seed the demo: accounts, two shops imported from real export files through the real importers, and the
-shopper's first orders."""
+"""Seed the demo: accounts, two shops imported from real export files through the real importers, the
+shopper's first orders, and a creator selling through affiliate links."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from shoppable.catalog import imports, shops
 from shoppable.catalog import service as catalog
 from shoppable.config import Settings
+from shoppable.demo import affiliates
 from shoppable.demo.dummyjson import to_shopify_products
 from shoppable.demo.placeholders import write_placeholder
 from shoppable.identity import service as identity
@@ -32,7 +33,10 @@ class DemoAccount:
 SELLER = DemoAccount("seller@demo.shoppable.dev", "demo-seller-pass", "seller: owner of both demo shops")
 STAFF = DemoAccount("staff@demo.shoppable.dev", "demo-staff-pass", "seller staff of Packt Home")
 SHOPPER = DemoAccount("shopper@demo.shoppable.dev", "demo-shopper-pass", "shopper")
-ACCOUNTS = (SELLER, STAFF, SHOPPER)
+CREATOR = DemoAccount(
+    "creator@demo.shoppable.dev", "demo-creator-pass", "creator @ana: links, commissions in every state, a payout"
+)
+ACCOUNTS = (SELLER, STAFF, SHOPPER, CREATOR)
 
 
 def _data(name: str) -> Path:
@@ -94,6 +98,10 @@ async def seed_demo(database: Database, settings: Settings) -> bool:
             (market.id, _dummyjson(settings), "shopify_json"),
         ):
             await imports.import_file(session, shop_id=shop_id, path=path, fmt=fmt, actor="demo-seed")
+    # The affiliate orders first: their completion (a return window in the future) must not complete these.
+    await affiliates.seed_affiliates(
+        database, settings, seller=seller.id, shopper=users[SHOPPER.email].id, creator=users[CREATOR.email].id
+    )
     await _place_demo_orders(database, settings, shopper=users[SHOPPER.email].id, seller=seller.id)
     return True
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from shoppable.kit.ids import new_id
 from shoppable.kit.money import Money
 
 
@@ -29,17 +29,15 @@ class PayoutProvider(Protocol):
 
 @dataclass
 class TestPayoutProvider:
-    """Pays every payout at once, except for creators listed in ``refuse`` (for tests of the refusal path)."""
+    """Pays every payout at once, except to creators listed in ``refuse`` (for tests of the refusal path).
+    Stateless like the test payment provider: the provider's reference is derived from ours."""
 
     __test__ = False  # not a pytest test class, whatever its name
 
     name: str = "test"
     refuse: set[str] = field(default_factory=set)
-    sent: dict[str, str] = field(default_factory=dict)
 
     async def send(self, *, reference: str, creator_id: str, amount: Money) -> str:
         if creator_id in self.refuse:
             raise PayoutRefused("The test provider refuses payouts to this creator.")
-        if reference not in self.sent:
-            self.sent[reference] = new_id("tpo")
-        return self.sent[reference]
+        return f"tpo_{hashlib.sha256(reference.encode()).hexdigest()[:24]}"
