@@ -22,42 +22,39 @@ def _posting(kind: str, reference: str, debit: str, credit: str, amount: Money) 
     return Posting(kind, reference, [Leg(debit, amount), Leg(credit, Money(-amount.amount, amount.currency))])
 
 
-async def _commission_accounts(session: AsyncSession, shop_id: str, creator_id: str, currency: str) -> list[str]:
-    return await ledger.open_accounts(
-        session,
-        [
-            accounts.shop_pending(shop_id, currency),
-            accounts.creator_pending(creator_id, currency),
-            accounts.creator_available(creator_id, currency),
-        ],
-    )
+async def _post_commissions(
+    session: AsyncSession, kind: str, items: list[tuple[str, str, str, Money]], *, debit: str, credit: str
+) -> None:
+    """One ``kind`` posting per (reference, shop, creator, amount), between two of the accounts ``shop``,
+    ``pending`` and ``available``."""
+    postings = []
+    for reference, shop_id, creator_id, amount in items:
+        opened = await ledger.open_accounts(
+            session,
+            [
+                accounts.shop_pending(shop_id, amount.currency),
+                accounts.creator_pending(creator_id, amount.currency),
+                accounts.creator_available(creator_id, amount.currency),
+            ],
+        )
+        named = dict(zip(("shop", "pending", "available"), opened, strict=True))
+        postings.append(_posting(kind, reference, named[debit], named[credit], amount))
+    await ledger.post_many(session, postings)
 
 
 async def accrue(session: AsyncSession, items: list[tuple[str, str, str, Money]]) -> None:
     """(commission id, shop, creator, amount) for each commission accrued."""
-    postings = []
-    for commission_id, shop_id, creator_id, amount in items:
-        shop, pending, _ = await _commission_accounts(session, shop_id, creator_id, amount.currency)
-        postings.append(_posting("commission.accrue", commission_id, shop, pending, amount))
-    await ledger.post_many(session, postings)
+    await _post_commissions(session, "commission.accrue", items, debit="shop", credit="pending")
 
 
 async def reverse(session: AsyncSession, items: list[tuple[str, str, str, Money]]) -> None:
     """(reference, shop, creator, amount) for each reversal."""
-    postings = []
-    for reference, shop_id, creator_id, amount in items:
-        shop, pending, _ = await _commission_accounts(session, shop_id, creator_id, amount.currency)
-        postings.append(_posting("commission.reverse", reference, pending, shop, amount))
-    await ledger.post_many(session, postings)
+    await _post_commissions(session, "commission.reverse", items, debit="pending", credit="shop")
 
 
 async def settle(session: AsyncSession, items: list[tuple[str, str, str, Money]]) -> None:
     """(commission id, shop, creator, amount) for each commission that became available."""
-    postings = []
-    for commission_id, shop_id, creator_id, amount in items:
-        _, pending, available = await _commission_accounts(session, shop_id, creator_id, amount.currency)
-        postings.append(_posting("commission.settle", commission_id, pending, available, amount))
-    await ledger.post_many(session, postings)
+    await _post_commissions(session, "commission.settle", items, debit="pending", credit="available")
 
 
 async def _payout_accounts(session: AsyncSession, creator_id: str, currency: str) -> list[str]:
