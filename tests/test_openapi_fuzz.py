@@ -38,11 +38,20 @@ def fuzz_target(migrated: None) -> Iterator[Target]:
             files={"file": ("f.csv", b"Handle,Title,Variant Price\nfuzz-import,Fuzz Import,1.00\n")},
             headers=headers,
         ).json()
+        # The owner is a creator too, under the shop's own plan: the affiliate endpoints get past their checks.
+        creator = http.post("/api/v1/creators", json={"handle": unique("fz"), "display_name": "F"}, headers=headers)
+        assert creator.is_success
+        plan = http.post(
+            f"/api/v1/shops/{shop['id']}/affiliate-plans",
+            json={"kind": "shop", "name": "Fuzz", "commission_bps": 1000},
+            headers=headers,
+        ).json()
         real_ids = {
             "shop_id": shop["id"],
             "product_id": product["id"],
             "variant_id": product["variants"][0]["id"],
             "import_id": imported["id"],
+            "plan_id": plan["id"],
         }
         yield app, headers, real_ids
 

@@ -64,8 +64,15 @@ class ClickWriter:
         self.stored = 0
         self.dropped = 0
         self._pending: list[tuple[Any, ...]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
+
+    def _bind(self) -> None:
+        # asyncio primitives belong to one event loop; a test harness may run the app on several in turn.
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._loop, self._lock, self._wake = loop, asyncio.Lock(), asyncio.Event()
 
     def add(self, row: tuple[Any, ...]) -> None:
         if len(self._pending) >= self.max_pending:
@@ -80,7 +87,8 @@ class ClickWriter:
         return len(self._pending)
 
     async def flush(self) -> int:
-        """Store what is queued now; how many rows were stored."""
+        """Store what is queued now (a batch at most); how many rows were stored."""
+        self._bind()
         async with self._lock:
             batch, self._pending = self._pending[: self.batch_size], self._pending[self.batch_size :]
             if not batch:
@@ -99,6 +107,7 @@ class ClickWriter:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Flush every interval (or full batch) until ``stop`` is set, then flush what is left."""
+        self._bind()
 
         async def wake_on_stop() -> None:
             await stop.wait()
