@@ -110,3 +110,36 @@ async def test_someone_without_a_creator_profile_has_no_payouts(client: httpx.As
     account = await register(client)
     response = await _pay_out(client, account, 100)
     assert (response.status_code, response.json()["code"]) == (403, "creator_required")
+
+
+class _Silent:
+    name = "silent"
+
+    async def send(self, *, reference: str, creator_id: str, amount: object) -> str:
+        raise TimeoutError("no answer")
+
+
+async def test_a_provider_that_does_not_answer_leaves_the_money_in_transit(
+    client: httpx.AsyncClient, app: FastAPI, database: Database
+) -> None:
+    p, available = await earned(client, app, database)
+    provider = app.state.payout_provider
+    app.state.payout_provider = _Silent()
+    try:
+        lost = await _pay_out(client, p.creator, 30, key="silent")
+    finally:
+        app.state.payout_provider = provider
+    assert (lost.status_code, lost.json()["code"]) == (502, "payout_provider_error")
+    assert await _balance(client, p.creator) == {
+        "currency": "USD",
+        "pending": 0,
+        "available": available - 30,
+        "in_transit": 30,
+        "paid_out": 0,
+    }
+    retried = await _pay_out(client, p.creator, 30, key="silent")
+    assert (retried.status_code, retried.json()["code"]) == (409, "idempotency_in_progress")
+    (listed,) = (await client.get("/api/v1/creators/me/payouts", headers=p.creator.headers)).json()["items"]
+    assert listed["status"] == "processing"
+    async with database.session(write=False) as session:
+        assert await ledger.verify(session) == []

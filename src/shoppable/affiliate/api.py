@@ -32,7 +32,7 @@ from shoppable.identity.deps import CurrentCreator, CurrentPrincipal, CurrentUse
 from shoppable.identity.rules import CallingCreator
 from shoppable.kit.deps import DbSession, get_database
 from shoppable.kit.errors import ShoppableError
-from shoppable.kit.http import PROBLEM_RESPONSES, FastJSONResponse, stored_response
+from shoppable.kit.http import PROBLEM_RESPONSES, FastJSONResponse, problem_response, stored_response
 from shoppable.kit.idempotency import IdempotencyKey, fingerprint
 from shoppable.kit.money import Money
 from shoppable.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
@@ -248,6 +248,9 @@ async def my_payouts(
     "/creators/me/payouts",
     status_code=201,
     response_model=PayoutRead,
+    responses={
+        502: problem_response("The payout provider did not answer (`payout_provider_error`); the money is set aside")
+    },
     summary="Pay out available earnings (creator; Idempotency-Key); 409 `insufficient_balance`",
 )
 async def request_payout(

@@ -10,6 +10,7 @@ money in transit: never paid twice, never lost.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -30,6 +31,7 @@ from shoppable.ledger import service as ledger
 from shoppable.payment.payout_provider import PayoutProvider, PayoutRefused
 
 PROCESSING, PAID, FAILED = "processing", "paid", "failed"
+log = logging.getLogger("shoppable.payouts")
 
 
 def serialize(payout: Any) -> dict[str, Any]:
@@ -99,6 +101,14 @@ async def request_payout(
         changes = {"status": PAID, "provider_reference": reference}
     except PayoutRefused as refusal:
         changes = {"status": FAILED, "failure_reason": refusal.reason[:500]}
+    except Exception as error:  # no answer: the money may or may not have left; keep it in transit
+        log.exception("payout %s: the provider did not answer", payout_id)
+        raise ShoppableError(
+            "payout_provider_error",
+            502,
+            f"The payout provider did not answer; payout {payout_id} stays processing with its money set aside "
+            "until it is reconciled. Do not retry with a new key.",
+        ) from error
     async with database.session() as session:
         if changes["status"] == PAID:
             await books.payout_sent(session, payout_id, creator.creator_id, amount)
