@@ -9,6 +9,7 @@ catalog query per rate (there are as many rates as plans at most), so every page
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -25,61 +26,13 @@ from shoppable.kit.pagination import decode_cursor, encode_cursor
 Sort = Literal["commission", "relevance", "newest", "price_asc", "price_desc", "best_selling"]
 
 
+@dataclass(frozen=True, slots=True)
 class _Rates:
     """The rate open to one creator on every product they may promote: per product where a product-level plan
     or their own promotion makes it particular, else per shop (its shop plans)."""
 
-    def __init__(self, plans: list[Plan], creator_id: str, since: dict[str, datetime], at: datetime, notice: timedelta):
-        self.by_shop: dict[str, int] = {}
-        self.by_product: dict[str, int] = {}
-        shop_plans: dict[str, list[Plan]] = defaultdict(list)
-        for plan in plans:
-            if plan.kind == PlanKind.SHOP:
-                shop_plans[plan.shop_id].append(plan)
-        for shop_id, own in shop_plans.items():
-            self.by_shop[shop_id] = max(p.published_bps(at) for p in own)
-        particular: dict[str, str] = {}  # product -> shop
-        for plan in plans:
-            if plan.kind != PlanKind.SHOP:
-                particular.update(dict.fromkeys(plan.product_ids, plan.shop_id))
-        candidates = [p for p in plans if p.kind != PlanKind.SHOP]
-        for product_id, shop_id in particular.items():
-            self._add(product_id, shop_id, [*candidates, *shop_plans[shop_id]], creator_id, since, at, notice)
-        # Products the creator already promotes in a shop-plan shop: a cut of that plan reaches them later.
-        self._since_only = [p for p in since if p not in particular]
-        self._shop_plans = shop_plans
-        self._args = (creator_id, since, at, notice)
-
-    def _add(
-        self,
-        product_id: str,
-        shop_id: str,
-        plans: list[Plan],
-        creator_id: str,
-        since: dict[str, datetime],
-        at: datetime,
-        notice: timedelta,
-    ) -> None:
-        choice = best_rate(
-            plans,
-            creator_id=creator_id,
-            product_id=product_id,
-            shop_id=shop_id,
-            at=at,
-            promoting_since=since.get(product_id),
-            notice=notice,
-        )
-        if choice is not None:
-            self.by_product[product_id] = choice.commission_bps
-
-    async def add_promoted(self, session: AsyncSession) -> None:
-        if not self._since_only:
-            return
-        summaries = await catalog.product_summaries(session, self._since_only)
-        creator_id, since, at, notice = self._args
-        for product_id, summary in summaries.items():
-            if summary.shop_id in self._shop_plans:
-                self._add(product_id, summary.shop_id, self._shop_plans[summary.shop_id], creator_id, since, at, notice)
+    by_shop: dict[str, int]
+    by_product: dict[str, int]
 
     def rate(self, product: dict[str, Any]) -> int:
         return self.by_product.get(product["id"]) or self.by_shop[product["shop_id"]]
@@ -96,6 +49,45 @@ class _Rates:
         return sorted({*self.by_shop.values(), *self.by_product.values()}, reverse=True)
 
 
+async def _rates_for(session: AsyncSession, creator_id: str, at: datetime, notice: timedelta) -> _Rates:
+    plans = await plan_store.plans_open_to(session, creator_id, at)
+    since = {
+        product_id: started
+        for product_id, started in await session.execute(
+            select(Promotion.product_id, Promotion.since).where(Promotion.creator_id == creator_id)
+        )
+    }
+    shop_plans: dict[str, list[Plan]] = defaultdict(list)
+    listing: dict[str, list[Plan]] = defaultdict(list)  # product -> the open and targeted plans listing it
+    particular: dict[str, str] = {}  # product -> its shop
+    for plan in plans:
+        if plan.kind == PlanKind.SHOP:
+            shop_plans[plan.shop_id].append(plan)
+        for product_id in plan.product_ids:
+            listing[product_id].append(plan)
+            particular[product_id] = plan.shop_id
+    # A product the creator already promotes under a shop plan has its own rate: a cut reaches them later.
+    promoted = [p for p in since if p not in particular]
+    for product_id, summary in (await catalog.product_summaries(session, promoted)).items():
+        if summary.shop_id in shop_plans:
+            particular[product_id] = summary.shop_id
+    by_product = {}
+    for product_id, shop_id in particular.items():
+        choice = best_rate(
+            [*listing[product_id], *shop_plans.get(shop_id, [])],
+            creator_id=creator_id,
+            product_id=product_id,
+            shop_id=shop_id,
+            at=at,
+            promoting_since=since.get(product_id),
+            notice=notice,
+        )
+        if choice is not None:
+            by_product[product_id] = choice.commission_bps
+    by_shop = {shop_id: max(p.published_bps(at) for p in own) for shop_id, own in shop_plans.items()}
+    return _Rates(by_shop, by_product)
+
+
 async def marketplace(
     session: AsyncSession,
     creator_id: str,
@@ -109,16 +101,7 @@ async def marketplace(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    now = utcnow()
-    plans = await plan_store.plans_open_to(session, creator_id, now)
-    since = {
-        product_id: at
-        for product_id, at in await session.execute(
-            select(Promotion.product_id, Promotion.since).where(Promotion.creator_id == creator_id)
-        )
-    }
-    rates = _Rates(plans, creator_id, since, now, notice)
-    await rates.add_promoted(session)
+    rates = await _rates_for(session, creator_id, utcnow(), notice)
     filters: dict[str, Any] = {"q": q, "category": category, "min_price": min_price, "max_price": max_price}
     sort = sort or "commission"
     if sort != "commission":
