@@ -19,6 +19,8 @@ from shoppable.affiliate.redirect import LINK_PREFIX, ClickWriter, Redirector
 from shoppable.catalog import api as catalog_api
 from shoppable.catalog.imports import ImportRunner
 from shoppable.config import Settings, get_settings
+from shoppable.content import api as content_api
+from shoppable.content.storage import storage_from_settings
 from shoppable.identity import api as identity_api
 from shoppable.kit import idempotency
 from shoppable.kit.db import Database
@@ -86,6 +88,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         stop.set()
         await asyncio.gather(*background)
         await app.state.import_runner.drain()
+        closing = getattr(app.state.media_storage, "aclose", None)
+        if closing is not None:  # a storage with connections of its own (S3)
+            await closing()
         if invalidation is not None:
             await invalidation.stop()
         if owns_database:
@@ -104,6 +109,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     provider = payment_provider(settings)
     app.state.payment_provider = provider
     app.state.payout_provider = payout_provider(settings)
+    app.state.media_storage = storage_from_settings(settings)
+    (settings.var_dir / "tmp").mkdir(parents=True, exist_ok=True)
     click_writer = ClickWriter(db, settings.click_flush_ms / 1000)
     app.state.click_writer = click_writer
     install_error_handlers(app)
@@ -122,6 +129,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(catalog_api.router)
     app.include_router(order_api.router)
     app.include_router(affiliate_api.router)
+    app.include_router(content_api.router)
+    app.include_router(content_api.files)  # before the /media mount, which would otherwise take the path
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")
 

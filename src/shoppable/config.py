@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     click_flush_ms: int = Field(250, ge=10, le=10_000, description="How often the click writer stores clicks")
     payout_provider: str = Field("test", description="test: the built-in payout provider")
     public_url: str = Field("http://127.0.0.1:8000", description="Where shoppers reach this server (links)")
+    # Media uploads (content).
+    media_max_bytes: int = Field(200 * 1024 * 1024, ge=1, description="Largest video or image upload")
+    media_storage: str = Field("local", description="local: under var_dir/media/uploads; s3: an S3-compatible bucket")
+    s3_endpoint_url: str = Field("", description="e.g. https://s3.eu-west-1.amazonaws.com or a MinIO address")
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
     # The outbox worker and timed jobs run inside `shoppable serve` unless a separate `shoppable worker` does.
     worker_in_process: bool = True
     worker_poll_s: float = Field(1.0, gt=0, description="How often the worker looks for new outbox events")

@@ -2,6 +2,7 @@
 
 from shoppable.affiliate import models as affiliate_models
 from shoppable.catalog import models as catalog_models
+from shoppable.content import models as content_models
 from shoppable.identity import models as identity_models
 from shoppable.kit import idempotency, outbox
 from shoppable.kit.db import Base
@@ -14,6 +15,7 @@ metadata = Base.metadata
 __all__ = [
     "affiliate_models",
     "catalog_models",
+    "content_models",
     "identity_models",
     "idempotency",
     "ledger_models",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, select
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.affiliate import plans as plan_store
 from shoppable.affiliate.models import Click, Commission, Link
-from shoppable.affiliate.rules import RateChoice, best_rate
+from shoppable.affiliate.rules import RateChoice
 from shoppable.catalog import service as catalog
 from shoppable.identity.rules import CallingCreator
 from shoppable.kit.clock import isoformat, utcnow
@@ -29,22 +30,12 @@ def new_code() -> str:
     return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-async def rate_for(session: AsyncSession, creator_id: str, product_id: str, shop_id: str, notice: Any) -> RateChoice:
+async def rate_for(
+    session: AsyncSession, creator_id: str, product_id: str, shop_id: str, notice: timedelta
+) -> RateChoice:
     """The rate open to the creator on the product now; 403 ``not_affiliated`` when no active plan covers both."""
-    now = utcnow()
-    plans = await plan_store.plans_covering(
-        session, shop_ids=[shop_id], product_ids=[product_id], creator_ids=[creator_id], at=now
-    )
-    since = await plan_store.promoting_since(session, [(creator_id, product_id)])
-    choice = best_rate(
-        plans,
-        creator_id=creator_id,
-        product_id=product_id,
-        shop_id=shop_id,
-        at=now,
-        promoting_since=since.get((creator_id, product_id)),
-        notice=notice,
-    )
+    rates = await plan_store.rates_open_to(session, creator_id, [(product_id, shop_id)], at=utcnow(), notice=notice)
+    choice = rates[product_id]
     if choice is None:
         raise ShoppableError("not_affiliated", 403, "No active affiliate plan of the shop covers you for this product.")
     return choice
@@ -65,7 +56,7 @@ def serialize(link: Any, public_url: str, commission_bps: int | None = None) -> 
 
 
 async def get_or_create_link(
-    session: AsyncSession, creator: CallingCreator, product_id: str, *, public_url: str, notice: Any
+    session: AsyncSession, creator: CallingCreator, product_id: str, *, public_url: str, notice: timedelta
 ) -> tuple[bool, dict[str, Any]]:
     """The creator's link for the product (created: True the first time). The product must be active and
     covered for the creator by an active plan."""
@@ -148,3 +139,15 @@ async def link_for_code(session: AsyncSession, code: str) -> tuple[str, str, str
     """(link id, creator id, product id) of a link code, or None."""
     row = (await core_execute(session, _LINK_BY_CODE, {"code": code})).first()
     return (row.id, row.creator_id, row.product_id) if row else None
+
+
+async def links_of(
+    session: AsyncSession, creator_id: str, product_ids: Sequence[str], *, public_url: str
+) -> dict[str, dict[str, Any]]:
+    """The creator's links for these products, by product (products without one are left out)."""
+    if not product_ids:
+        return {}
+    found = await session.execute(
+        select(Link).where(Link.creator_id == creator_id, Link.product_id.in_(list(product_ids)))
+    )
+    return {link.product_id: serialize(link, public_url) for link in found.scalars()}

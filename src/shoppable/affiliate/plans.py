@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.affiliate.models import AffiliatePlan, PlanCreator, PlanProduct, PlanRate, Promotion
-from shoppable.affiliate.rules import Plan, PlanKind, RateChange, check_bps
+from shoppable.affiliate.rules import Plan, PlanKind, RateChange, RateChoice, best_rate, check_bps
 from shoppable.catalog import service as catalog
 from shoppable.catalog.shops import can_act_for, require_shop
 from shoppable.identity import service as identity
@@ -321,3 +321,32 @@ async def promoting_since(session: AsyncSession, pairs: Iterable[tuple[str, str]
         )
     )
     return {(c, p): since for c, p, since in rows if (c, p) in wanted}
+
+
+async def rates_open_to(
+    session: AsyncSession, creator_id: str, products: Sequence[tuple[str, str]], *, at: datetime, notice: timedelta
+) -> dict[str, RateChoice | None]:
+    """For (product, shop) pairs: the rate open to the creator on each product at ``at``, None where no active
+    plan covers it."""
+    if not products:
+        return {}
+    covering = await plans_covering(
+        session,
+        shop_ids=[shop for _, shop in products],
+        product_ids=[product for product, _ in products],
+        creator_ids=[creator_id],
+        at=at,
+    )
+    since = await promoting_since(session, [(creator_id, product) for product, _ in products])
+    return {
+        product: best_rate(
+            covering,
+            creator_id=creator_id,
+            product_id=product,
+            shop_id=shop,
+            at=at,
+            promoting_since=since.get((creator_id, product)),
+            notice=notice,
+        )
+        for product, shop in products
+    }

@@ -87,3 +87,6 @@ CurrentUserOwnTransactions = Annotated[Principal, Depends(_user_outside_transact
 own transactions (checkout commits in two steps around the payment)."""
 CurrentCreator = Annotated[CallingCreator, Depends(_creator)]
 """A signed-in user with a creator profile, acting as that creator."""
+OptionalPrincipal = Annotated[Principal | None, Depends(_optional_principal)]
+"""The caller if a token was given (401 for a bad one), else None: for public endpoints that say more to
+someone signed in."""

@@ -58,6 +58,7 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+RESERVED_HANDLES = frozenset({"me", "admin", "api", "shoppable", "support", "help", "settings"})  # paths and staff
 _HANDLE = re.compile(r"[a-z0-9](?:[a-z0-9_.]{0,28}[a-z0-9_])?")
 
 
@@ -65,6 +66,13 @@ def check_handle(handle: str) -> str:
     """A creator handle, lower-cased: 1 to 30 letters, digits, ``_`` or ``.``, not starting with ``_`` or ``.``
     nor ending with ``.`` (so ``@handle`` reads unambiguously in text)."""
     normalised = handle.strip().lstrip("@").lower()
+    if normalised in RESERVED_HANDLES:
+        raise ShoppableError(
+            "handle_taken",
+            409,
+            f"The handle @{normalised} is reserved.",
+            errors=[{"loc": ["body", "handle"], "msg": "reserved"}],
+        )
     if not _HANDLE.fullmatch(normalised):
         raise ShoppableError(
             "invalid_handle",

@@ -13,7 +13,28 @@ from shoppable.affiliate import attribution
 from shoppable.affiliate.rules import SourceType, Touch
 from shoppable.affiliate.tokens import ClickToken
 from shoppable.config import Settings
+from shoppable.content import sources
 from shoppable.order.rules import Item, OrderDraft
+
+
+async def _tapped(
+    session: AsyncSession, item: Item, product_id: str, linked: dict[str, tuple[str, str]], now: datetime
+) -> Touch | None:
+    """The touch an item's explicit source makes for this product, if it names something that showed it."""
+    if not item.source:
+        return None
+    kind, source_id = str(item.source.get("type")), str(item.source.get("id"))
+    creator: str | None = None
+    if kind == SourceType.LINK.value:
+        link = linked.get(source_id)
+        creator = link[0] if link is not None and link[1] == product_id else None
+    elif kind == SourceType.VIDEO.value:
+        creator = await sources.video_creator(session, source_id, product_id)
+    elif kind == SourceType.SHOWCASE.value:
+        creator = await sources.showcase_creator(session, source_id, product_id)
+    if creator is None:
+        return None
+    return Touch(creator, SourceType(kind), source_id, item.touched_at or now)
 
 
 async def attribute_purchase(
@@ -28,9 +49,10 @@ async def attribute_purchase(
 ) -> list[dict[str, Any] | None]:
     """The attribution decision of every line of the drafts, in order (None where nothing led to it).
 
-    An explicit link source counts as a tap at the time the item was added (only for the link's own product).
-    Video, live and showcase sources are resolved by the content and live modules once they exist; until then
-    such a source is kept on the line as given and credits no one.
+    An explicit source counts as a tap at the time the item was added, and only for a product it showed: a
+    link for its own product, a video that anchors (or tiles) the product, a showcase that holds it. Live
+    sources are resolved once live shopping exists; until then they are kept on the line as given and credit
+    no one.
     """
     sources = {item.variant_id: item for item in items}
     link_ids = [
@@ -42,11 +64,9 @@ async def attribute_purchase(
         for line in draft.lines:
             touches = attribution.token_touches(clicks, line.product_id)
             item = sources[line.variant_id]
-            if item.source and item.source.get("type") == SourceType.LINK.value:
-                link = linked.get(str(item.source["id"]))
-                if link is not None and link[1] == line.product_id:
-                    at = item.touched_at or now
-                    touches.append(Touch(link[0], SourceType.LINK, str(item.source["id"]), at))
+            tapped = await _tapped(session, item, line.product_id, linked, now)
+            if tapped is not None:
+                touches.append(tapped)
             lines.append(attribution.LineToAttribute(line.product_id, draft.shop_id, line.total, tuple(touches)))
     return await attribution.decide(
         session,
