@@ -46,12 +46,28 @@ def fuzz_target(migrated: None) -> Iterator[Target]:
             json={"kind": "shop", "name": "Fuzz", "commission_bps": 1000},
             headers=headers,
         ).json()
+        video = http.post(
+            "/api/v1/videos",
+            json={
+                "title": "Fuzz",
+                "media_url": "https://example.com/v.mp4",
+                "duration_s": 30,
+                "anchors": [{"product_id": product["id"], "start_s": 1}],
+            },
+            headers=headers,
+        ).json()
+        collection = http.post(
+            "/api/v1/creators/me/collections", json={"title": "F", "product_ids": [product["id"]]}, headers=headers
+        ).json()
         real_ids = {
             "shop_id": shop["id"],
             "product_id": product["id"],
             "variant_id": product["variants"][0]["id"],
             "import_id": imported["id"],
             "plan_id": plan["id"],
+            "handle": creator.json()["handle"],
+            "video_id": video["id"],
+            "collection_id": collection["id"],
         }
         yield app, headers, real_ids
 

@@ -52,6 +52,16 @@ PROTECTED = [
     ("GET", "/api/v1/creators/me/balance"),
     ("GET", "/api/v1/creators/me/payouts"),
     ("POST", "/api/v1/creators/me/payouts"),
+    ("POST", "/api/v1/creators/somebody/follow"),
+    ("DELETE", "/api/v1/creators/somebody/follow"),
+    ("POST", "/api/v1/creators/me/showcase"),
+    ("DELETE", "/api/v1/creators/me/showcase/{product}"),
+    ("POST", "/api/v1/creators/me/collections"),
+    ("POST", "/api/v1/media"),
+    ("POST", "/api/v1/videos"),
+    ("PATCH", "/api/v1/videos/vid_any"),
+    ("POST", "/api/v1/videos/vid_any/likes"),
+    ("DELETE", "/api/v1/videos/vid_any/likes"),
 ]
 
 
@@ -71,6 +81,14 @@ def test_every_route_in_the_schema_is_covered(app: object) -> None:
         ("GET", "/api/v1/shops/{shop_id}"),
         ("GET", "/api/v1/products"),
         ("GET", "/api/v1/products/{product_id}"),
+        ("GET", "/api/v1/creators/{handle}"),
+        ("GET", "/api/v1/creators/{handle}/showcase"),
+        ("GET", "/api/v1/creators/{handle}/videos"),
+        ("GET", "/api/v1/collections/{collection_id}"),
+        ("GET", "/api/v1/videos/{video_id}"),
+        ("POST", "/api/v1/videos/{video_id}/views"),
+        ("GET", "/api/v1/feed"),
+        ("GET", "/api/v1/products/{product_id}/videos"),
     }
     schema = app.openapi()  # type: ignore[attr-defined]
     routes = {(method.upper(), path) for path, item in schema["paths"].items() for method in item}
@@ -85,7 +103,9 @@ def test_every_route_in_the_schema_is_covered(app: object) -> None:
             .replace("{line_id}", "cl_any")
             .replace("{return_id}", "ret_any")
             .replace("{plan_id}", "plan_any")
-            .replace("{commission_id}", "com_any"),
+            .replace("{commission_id}", "com_any")
+            .replace("{handle}", "somebody")
+            .replace("{video_id}", "vid_any"),
         )
         for m, p in routes - public
     }

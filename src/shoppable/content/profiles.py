@@ -25,8 +25,7 @@ async def _followers(session: AsyncSession, creator_id: str) -> int:
 async def public_profile(session: AsyncSession, handle: str, *, viewer_id: str | None = None) -> dict[str, Any]:
     creator = await identity.creator_by_handle(session, handle)
     profile = _profile(creator, await _followers(session, creator.id), await video_count(session, creator.id))
-    if viewer_id is not None:
-        profile["following"] = await _follows(session, viewer_id, creator.id)
+    profile["following"] = await _follows(session, viewer_id, creator.id) if viewer_id is not None else None
     return profile
 
 
