@@ -12,6 +12,7 @@ from shoppable.catalog import service as catalog
 from shoppable.catalog import shops
 from shoppable.catalog.models import Product
 from shoppable.config import get_settings
+from shoppable.demo import content as demo_content
 from shoppable.demo.seed import CREATOR, SELLER, SHOPPER, seed_demo
 from shoppable.identity import service as identity
 from shoppable.kit.db import Database
@@ -82,15 +83,23 @@ async def test_demo_seed_imports_both_shops_searchably(database: Database, clien
     shopper = Account(id="", email=SHOPPER.email, token=token.json()["access_token"])
     seeded = (await client.get("/api/v1/orders", headers=shopper.headers)).json()["items"]
     statuses = sorted(order["status"] for order in seeded)
-    assert statuses == ["cancelled", "completed", "completed", "delivered", "paid", "paid", "paid"]
+    assert statuses == ["cancelled", "completed", "completed", "delivered", "paid", "paid", "paid", "paid"]
     assert len({order["shop_id"] for order in seeded}) == 2
     # The demo creator has links with clicks, and commissions in every state, partly paid out.
     token = await client.post("/api/v1/auth/token", data={"username": CREATOR.email, "password": CREATOR.password})
     creator = Account(id="", email=CREATOR.email, token=token.json()["access_token"])
     links = (await client.get("/api/v1/affiliate/links", headers=creator.headers)).json()["items"]
-    assert [(link["clicks"], link["orders"]) for link in links] == [(1, 1)] * 5
+    clicked = [(link["clicks"], link["orders"]) for link in links if link["clicks"]]
+    assert clicked == [(1, 1)] * 5  # the links she shared (her showcase made a link or two more)
     earned = (await client.get("/api/v1/creators/me/commissions", headers=creator.headers)).json()["items"]
-    assert sorted(c["status"] for c in earned) == ["pending", "pending", "reversed", "settled", "settled"]
+    assert sorted(c["status"] for c in earned) == ["pending", "pending", "pending", "reversed", "settled", "settled"]
+    assert "video" in {c["source_type"] for c in earned}  # the shopper bought through a video's anchor
+    # Content: two creators' showcases and videos with anchors and tiles, a feed to scroll.
+    feed = (await client.get("/api/v1/feed", params={"limit": 200})).json()["items"]
+    assert {v["creator"]["handle"] for v in feed} >= {"ana", "leo"}
+    assert all(v["anchors"] and len(v["tiles"]) == 2 for v in feed if v["creator"]["handle"] in ("ana", "leo"))
+    assert len((await client.get("/api/v1/creators/leo/showcase")).json()["items"]) == 4
+    assert (await client.get("/api/v1/creators/ana")).json()["video_count"] == 4
     money = (await client.get("/api/v1/creators/me/balance", headers=creator.headers)).json()["USD"]
     assert money["paid_out"] > 0
     assert money["available"] > 0
@@ -100,3 +109,9 @@ async def test_demo_seed_imports_both_shops_searchably(database: Database, clien
     lamp = next(p for p in lamps if p["title"] == "Floor Lamp")
     order = await bought(client, shopper, lamp["variants"][0]["id"])
     assert order["lines"][0]["image_url"] == lamp["images"][0]["url"]
+
+
+def test_demo_videos_fall_back_to_their_poster_without_ffmpeg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no ffmpeg on it
+    assert demo_content._render(tmp_path / "v.mp4", "Lamp", hue=0) is False
+    assert not (tmp_path / "v.mp4").exists()

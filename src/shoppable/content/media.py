@@ -70,29 +70,36 @@ async def store_upload(
     with tempfile.TemporaryDirectory(dir=scratch) as work:  # the app creates ``scratch`` at start-up
         spooled = Path(work) / "upload"
         size, sha256 = await _spool(upload, spooled, limit)
-        if size == 0:
+        return await store_file(session, storage, owner_id=owner_id, path=spooled, size=size, sha256=sha256)
+
+
+async def store_file(
+    session: AsyncSession, storage: MediaStorage, *, owner_id: str, path: Path, size: int, sha256: str
+) -> dict[str, Any]:
+    """Type the file by its bytes, check it is whole, store it: 415 or 422 (and nothing stored) otherwise."""
+    if size == 0:
+        raise ShoppableError(
+            "empty_file", 422, "The file is empty.", errors=[{"loc": ["body", "file"], "msg": "empty"}]
+        )
+    with path.open("rb") as handle:
+        kind = sniff(handle.read(32))
+        if kind is None:
             raise ShoppableError(
-                "empty_file", 422, "The file is empty.", errors=[{"loc": ["body", "file"], "msg": "empty"}]
+                "unsupported_media_type",
+                415,
+                "Upload a video (MP4, QuickTime, WebM) or an image (JPEG, PNG, GIF, WebP); "
+                "the type is read from the file's content, not its name.",
             )
-        with spooled.open("rb") as handle:
-            kind = sniff(handle.read(32))
-            if kind is None:
-                raise ShoppableError(
-                    "unsupported_media_type",
-                    415,
-                    "Upload a video (MP4, QuickTime, WebM) or an image (JPEG, PNG, GIF, WebP); "
-                    "the type is read from the file's content, not its name.",
-                )
-            if not is_whole(handle, size, kind.content_type):
-                raise ShoppableError(
-                    "truncated_file",
-                    422,
-                    f"The {kind.content_type} file ends before its own structure says it does: the upload was cut off.",
-                    errors=[{"loc": ["body", "file"], "msg": "truncated"}],
-                )
-        media_id = new_id("med")
-        key = f"{media_id}.{_EXTENSIONS[kind.content_type]}"
-        await storage.save(key, spooled, kind.content_type)
+        if not is_whole(handle, size, kind.content_type):
+            raise ShoppableError(
+                "truncated_file",
+                422,
+                f"The {kind.content_type} file ends before its own structure says it does: the upload was cut off.",
+                errors=[{"loc": ["body", "file"], "msg": "truncated"}],
+            )
+    media_id = new_id("med")
+    key = f"{media_id}.{_EXTENSIONS[kind.content_type]}"
+    await storage.save(key, path, kind.content_type)
     media = Media(
         id=media_id,
         owner_id=owner_id,

@@ -12,7 +12,8 @@ from pathlib import Path
 from shoppable.catalog import imports, shops
 from shoppable.catalog import service as catalog
 from shoppable.config import Settings
-from shoppable.demo import affiliates
+from shoppable.content import videos
+from shoppable.demo import affiliates, content
 from shoppable.demo.dummyjson import to_shopify_products
 from shoppable.demo.placeholders import write_placeholder
 from shoppable.identity import service as identity
@@ -36,7 +37,8 @@ SHOPPER = DemoAccount("shopper@demo.shoppable.dev", "demo-shopper-pass", "shoppe
 CREATOR = DemoAccount(
     "creator@demo.shoppable.dev", "demo-creator-pass", "creator @ana: links, commissions in every state, a payout"
 )
-ACCOUNTS = (SELLER, STAFF, SHOPPER, CREATOR)
+CREATOR_LEO = DemoAccount("leo@demo.shoppable.dev", "demo-leo-pass", "creator @leo: a showcase and videos")
+ACCOUNTS = (SELLER, STAFF, SHOPPER, CREATOR, CREATOR_LEO)
 
 
 def _data(name: str) -> Path:
@@ -103,6 +105,11 @@ async def seed_demo(database: Database, settings: Settings) -> bool:
         database, settings, seller=seller.id, shopper=users[SHOPPER.email].id, creator=users[CREATOR.email].id
     )
     await _place_demo_orders(database, settings, shopper=users[SHOPPER.email].id, seller=seller.id)
+    fans = [users[SHOPPER.email].id, users[STAFF.email].id, seller.id]
+    made = await content.seed_content(
+        database, settings, ana=users[CREATOR.email].id, leo=users[CREATOR_LEO.email].id, fans=fans
+    )
+    await _buy_through_video(database, settings, shopper=users[SHOPPER.email].id, video_id=made[0])
     return True
 
 
@@ -135,3 +142,18 @@ async def _place_demo_orders(database: Database, settings: Settings, *, shopper:
         owner = Principal(user_id=seller)
         await lifecycle.ship(session, owner, delivered, carrier="UPS", tracking_number="1Z999AA10123456784")
         await lifecycle.deliver(session, owner, delivered, return_window_days=settings.return_window_days)
+
+
+async def _buy_through_video(database: Database, settings: Settings, *, shopper: str, video_id: str) -> None:
+    """The shopper taps the first video's anchor and buys: the sale credits @ana, with the video as its source."""
+    async with database.session(write=False) as session:
+        video = await videos.get_video(session, video_id)
+        product = await catalog.read_product(session, video["anchors"][0]["product_id"])
+    variant = next(v["id"] for v in product["variants"] if v["inventory_quantity"] > 0)
+    purchase = checkout.Purchase(
+        buyer=Principal(user_id=shopper),
+        items=[Item(variant, 1, {"type": "video", "id": video_id})],
+        shipping_address=affiliates.ADDRESS,
+        payment_token=test_provider.SUCCEEDS,
+    )
+    await checkout.place_orders(database, test_provider.TestPaymentProvider(), settings, purchase)
