@@ -1,7 +1,9 @@
-"""Shop pages: the catalog with search and filters, and a product page. They read through catalog.service."""
+"""Shop pages: the catalog with search and filters, product pages with the videos that feature them, the video
+feed and creator pages. They read through the domains' services."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from shoppable.catalog import service
+from shoppable.content import profiles, showcase, videos
 from shoppable.kit.deps import DbSession
 from shoppable.kit.errors import ShoppableError
 from shoppable.kit.money import Money
@@ -60,4 +63,29 @@ async def product_page(request: Request, product_id: str, session: DbSession) ->
         product = await service.view_product(session, None, product_id)
     except ShoppableError as error:
         return templates.TemplateResponse(request, "not_found.html", {"detail": error.detail}, status_code=error.status)
-    return templates.TemplateResponse(request, "product.html", {"product": product})
+    featured, _ = await videos.product_videos(session, product_id, limit=6, cursor=None)
+    return templates.TemplateResponse(request, "product.html", {"product": product, "videos": featured})
+
+
+@router.get("/feed", response_class=HTMLResponse)
+async def feed_page(
+    request: Request, session: DbSession, cursor: Annotated[str | None, Query(max_length=512)] = None
+) -> HTMLResponse:
+    try:
+        items, next_cursor = await videos.feed(session, limit=12, cursor=cursor)
+    except ShoppableError:
+        items, next_cursor = [], None
+    return templates.TemplateResponse(request, "feed.html", {"videos": items, "next_cursor": next_cursor})
+
+
+@router.get("/creators/{handle}", response_class=HTMLResponse)
+async def creator_page(request: Request, handle: str, session: DbSession) -> HTMLResponse:
+    settings = request.app.state.settings
+    notice = timedelta(days=settings.rate_cut_notice_days)
+    try:
+        creator = await profiles.public_profile(session, handle)
+    except ShoppableError as error:
+        return templates.TemplateResponse(request, "not_found.html", {"detail": error.detail}, status_code=error.status)
+    items = (await showcase.read(session, handle, public_url=settings.public_url, notice=notice))["items"]
+    made, _ = await videos.creator_videos(session, creator["id"], limit=12, cursor=None)
+    return templates.TemplateResponse(request, "creator.html", {"creator": creator, "showcase": items, "videos": made})
