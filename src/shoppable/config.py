@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from fastapi import Request
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -52,6 +54,10 @@ class Settings(BaseSettings):
     worker_poll_s: float = Field(1.0, gt=0, description="How often the worker looks for new outbox events")
     worker_jobs_interval_s: float = Field(10.0, gt=0, description="How often it runs expiry and completion")
 
+    @property
+    def rate_cut_notice(self) -> timedelta:
+        return timedelta(days=self.rate_cut_notice_days)
+
     def check_production_ready(self) -> None:
         if self.environment == "production" and self.secret_key == DEMO_SECRET:
             raise RuntimeError("SHOPPABLE_SECRET_KEY must be set to a real secret in production")
@@ -60,3 +66,9 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the running application was made with (tests may swap them on ``app.state``)."""
+    settings: Settings = request.app.state.settings
+    return settings

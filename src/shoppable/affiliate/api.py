@@ -3,7 +3,6 @@ balances and payouts. The link redirect itself is served below the framework (``
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -26,13 +25,13 @@ from shoppable.affiliate.schemas import (
     PlanRead,
     PlanUpdate,
 )
-from shoppable.config import Settings
+from shoppable.config import app_settings
 from shoppable.identity import service as identity
 from shoppable.identity.deps import CurrentCreator, CurrentPrincipal, CurrentUserOwnTransactions
 from shoppable.identity.rules import CallingCreator
 from shoppable.kit.deps import DbSession, get_database
 from shoppable.kit.errors import ShoppableError
-from shoppable.kit.http import PROBLEM_RESPONSES, FastJSONResponse, problem_response, stored_response
+from shoppable.kit.http import PROBLEM_RESPONSES, json_response, problem_response, stored_response
 from shoppable.kit.idempotency import IdempotencyKey, fingerprint
 from shoppable.kit.money import Money
 from shoppable.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
@@ -41,19 +40,6 @@ from shoppable.payment.payout_provider import PayoutProvider
 router = APIRouter(prefix="/api/v1", tags=["affiliate"], responses=PROBLEM_RESPONSES)
 
 CommissionStatus = Literal["pending", "settled", "reversed"]
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _notice(request: Request) -> timedelta:
-    return timedelta(days=_settings(request).rate_cut_notice_days)
-
-
-def _json(body: object, status_code: int = 200) -> Response:
-    return FastJSONResponse(body, status_code=status_code)
 
 
 # --- plans (shops) ----------------------------------------------------------------------------------------------
@@ -78,7 +64,7 @@ async def create_plan(shop_id: str, body: PlanCreate, session: DbSession, princi
         starts_at=body.starts_at,
         ends_at=body.ends_at,
     )
-    return _json(plan, 201)
+    return json_response(plan, 201)
 
 
 @router.get("/shops/{shop_id}/affiliate-plans", response_model=PlanPage, summary="A shop's plans, newest first (shop)")
@@ -86,7 +72,7 @@ async def list_plans(
     shop_id: str, session: DbSession, principal: CurrentPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Response:
     items, next_cursor = await plans.shop_plans(session, principal, shop_id, limit=limit, cursor=cursor)
-    return _json({"items": items, "next_cursor": next_cursor})
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.patch(
@@ -95,7 +81,7 @@ async def list_plans(
     summary="Change a plan's rate: a raise applies at once, a cut reaches creators already promoting later (shop)",
 )
 async def update_plan(plan_id: str, body: PlanUpdate, session: DbSession, principal: CurrentPrincipal) -> Response:
-    return _json(
+    return json_response(
         await plans.change_rate(session, principal, plan_id, commission_bps=body.commission_bps, name=body.name)
     )
 
@@ -106,7 +92,7 @@ async def update_plan(plan_id: str, body: PlanUpdate, session: DbSession, princi
     summary="End a plan now; orders already placed keep their rate (shop)",
 )
 async def end_plan(plan_id: str, session: DbSession, principal: CurrentPrincipal) -> Response:
-    return _json(await plans.end_plan(session, principal, plan_id))
+    return json_response(await plans.end_plan(session, principal, plan_id))
 
 
 # --- marketplace and links (creators) ---------------------------------------------------------------------------
@@ -132,7 +118,7 @@ async def get_marketplace(
     items, next_cursor = await marketplace.marketplace(
         session,
         creator.creator_id,
-        notice=_notice(request),
+        notice=app_settings(request).rate_cut_notice,
         q=q,
         category=category,
         min_price=min_price,
@@ -141,7 +127,7 @@ async def get_marketplace(
         limit=limit,
         cursor=cursor,
     )
-    return _json({"items": items, "next_cursor": next_cursor})
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.post(
@@ -153,9 +139,13 @@ async def get_marketplace(
 )
 async def create_link(body: LinkCreate, request: Request, session: DbSession, creator: CurrentCreator) -> Response:
     created, link = await links.get_or_create_link(
-        session, creator, body.product_id, public_url=_settings(request).public_url, notice=_notice(request)
+        session,
+        creator,
+        body.product_id,
+        public_url=app_settings(request).public_url,
+        notice=app_settings(request).rate_cut_notice,
     )
-    return _json(link, 201 if created else 200)
+    return json_response(link, 201 if created else 200)
 
 
 @router.get("/affiliate/links", response_model=LinkPage, summary="The caller's links with their results (creator)")
@@ -163,9 +153,9 @@ async def list_links(
     request: Request, session: DbSession, creator: CurrentCreator, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Response:
     items, next_cursor = await links.creator_links(
-        session, creator.creator_id, public_url=_settings(request).public_url, limit=limit, cursor=cursor
+        session, creator.creator_id, public_url=app_settings(request).public_url, limit=limit, cursor=cursor
     )
-    return _json({"items": items, "next_cursor": next_cursor})
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 # --- commissions ------------------------------------------------------------------------------------------------
@@ -186,7 +176,7 @@ async def my_commissions(
     items, next_cursor = await commissions.creator_commissions(
         session, creator.creator_id, status=status, limit=limit, cursor=cursor
     )
-    return _json({"items": items, "next_cursor": next_cursor})
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.get(
@@ -205,7 +195,7 @@ async def shop_commissions(
     items, next_cursor = await commissions.shop_commissions(
         session, principal, shop_id, status=status, limit=limit, cursor=cursor
     )
-    return _json({"items": items, "next_cursor": next_cursor})
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.get(
@@ -217,9 +207,9 @@ async def explain_commission(
     commission_id: str, request: Request, session: DbSession, principal: CurrentPrincipal
 ) -> Response:
     creator = await identity.creator_of_user(session, principal.user_id) if principal.user_id else None
-    return _json(
+    return json_response(
         await commissions.explain(
-            session, principal, creator.id if creator else None, commission_id, _settings(request).public_url
+            session, principal, creator.id if creator else None, commission_id, app_settings(request).public_url
         )
     )
 
@@ -233,7 +223,7 @@ async def explain_commission(
     summary="The caller's earnings per currency: pending, available, in transit, paid out (creator)",
 )
 async def my_balance(session: DbSession, creator: CurrentCreator) -> Response:
-    return _json({row["currency"]: row for row in await payouts.balance(session, creator.creator_id)})
+    return json_response({row["currency"]: row for row in await payouts.balance(session, creator.creator_id)})
 
 
 @router.get("/creators/me/payouts", response_model=PayoutPage, summary="The caller's payouts, newest first (creator)")
@@ -241,7 +231,7 @@ async def my_payouts(
     session: DbSession, creator: CurrentCreator, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Response:
     items, next_cursor = await payouts.creator_payouts(session, creator.creator_id, limit=limit, cursor=cursor)
-    return _json({"items": items, "next_cursor": next_cursor})
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.post(

@@ -31,15 +31,11 @@ from shoppable.identity import service as identity
 from shoppable.identity.deps import CurrentPrincipal, CurrentUser, principal_from_authorization
 from shoppable.identity.rules import ShopRole
 from shoppable.kit.deps import DbSession, get_database
-from shoppable.kit.http import PROBLEM_RESPONSES, FastJSONResponse
+from shoppable.kit.http import PROBLEM_RESPONSES, json_response
 from shoppable.kit.idempotency import IdempotencyKey, fingerprint, run_once
 from shoppable.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"], responses=PROBLEM_RESPONSES)
-
-
-def _json(body: Any, status_code: int = 200) -> Response:
-    return FastJSONResponse(body, status_code=status_code)
 
 
 def _shop(shop: Any) -> ShopRead:
@@ -95,7 +91,7 @@ async def add_member(shop_id: str, body: MemberCreate, session: DbSession, user:
 async def create_product(
     shop_id: str, body: ProductCreate, session: DbSession, principal: CurrentPrincipal
 ) -> Response:
-    return _json(await service.create_product(session, principal, shop_id, body), 201)
+    return json_response(await service.create_product(session, principal, shop_id, body), 201)
 
 
 @router.get(
@@ -107,7 +103,7 @@ async def list_shop_products(
     shop_id: str, session: DbSession, principal: CurrentPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Response:
     items, next_cursor = await service.list_shop_products(session, principal, shop_id, limit=limit, cursor=cursor)
-    return _json({"items": items, "next_cursor": next_cursor})
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.get("/products", response_model=ProductPage, summary="Search active products (public)")
@@ -135,7 +131,7 @@ async def search_products(
         limit=limit,
         cursor=cursor,
     )
-    return _json({"items": items, "next_cursor": next_cursor})
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.get("/products/{product_id}", response_model=ProductRead, summary="A product (public: active ones)")
@@ -161,19 +157,19 @@ async def get_product(product_id: str, request: Request) -> Response:
 async def update_product(
     product_id: str, body: ProductUpdate, session: DbSession, principal: CurrentPrincipal
 ) -> Response:
-    return _json(await service.update_product(session, principal, product_id, body))
+    return json_response(await service.update_product(session, principal, product_id, body))
 
 
 @router.delete("/products/{product_id}", response_model=ProductRead, summary="Archive a product (shop)")
 async def delete_product(product_id: str, session: DbSession, principal: CurrentPrincipal) -> Response:
-    return _json(await service.delete_product(session, principal, product_id))
+    return json_response(await service.delete_product(session, principal, product_id))
 
 
 @router.post("/variants/{variant_id}/inventory", response_model=VariantRead, summary="Set or adjust stock (shop)")
 async def change_inventory(
     variant_id: str, body: InventoryChange, session: DbSession, principal: CurrentPrincipal
 ) -> Response:
-    return _json(await service.change_inventory(session, principal, variant_id, body))
+    return json_response(await service.change_inventory(session, principal, variant_id, body))
 
 
 @router.get(
@@ -226,9 +222,9 @@ async def create_import(
     )
     if status_code == 202 and body["status"] == "queued":
         imports.schedule_after_commit(session, request.app.state.import_runner, body["id"])
-    return _json(body, status_code)
+    return json_response(body, status_code)
 
 
 @router.get("/imports/{import_id}", response_model=ImportRead, summary="An import's status and report (shop)")
 async def get_import(import_id: str, session: DbSession, principal: CurrentPrincipal) -> Response:
-    return _json(imports.read_model(await imports.get_import_for(session, principal, import_id)))
+    return json_response(imports.read_model(await imports.get_import_for(session, principal, import_id)))

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 
-from shoppable.config import Settings
+from shoppable.config import app_settings
 from shoppable.content import media, profiles, showcase, videos
 from shoppable.content.schemas import (
     CollectionCreate,
@@ -31,29 +30,16 @@ from shoppable.content.schemas import (
 from shoppable.content.storage import MediaStorage
 from shoppable.identity.deps import CurrentCreator, CurrentUser, OptionalPrincipal
 from shoppable.kit.deps import DbSession
-from shoppable.kit.http import PROBLEM_RESPONSES, FastJSONResponse, problem_response
+from shoppable.kit.http import PROBLEM_RESPONSES, json_response, problem_response
 from shoppable.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 
 router = APIRouter(prefix="/api/v1", tags=["content"], responses=PROBLEM_RESPONSES)
 files = APIRouter(tags=["content"])
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _notice(request: Request) -> timedelta:
-    return timedelta(days=_settings(request).rate_cut_notice_days)
-
-
 def _storage(request: Request) -> MediaStorage:
     storage: MediaStorage = request.app.state.media_storage
     return storage
-
-
-def _json(body: object, status_code: int = 200) -> Response:
-    return FastJSONResponse(body, status_code=status_code)
 
 
 # --- creators and follows ---------------------------------------------------------------------------------------
@@ -62,19 +48,19 @@ def _json(body: object, status_code: int = 200) -> Response:
 @router.get("/creators/{handle}", response_model=CreatorProfile, summary="A creator's public profile (public)")
 async def get_creator(handle: str, session: DbSession, principal: OptionalPrincipal) -> Response:
     viewer = principal.user_id if principal else None
-    return _json(await profiles.public_profile(session, handle, viewer_id=viewer))
+    return json_response(await profiles.public_profile(session, handle, viewer_id=viewer))
 
 
 @router.post("/creators/{handle}/follow", response_model=FollowRead, summary="Follow a creator (user)")
 async def follow(handle: str, session: DbSession, user: CurrentUser) -> Response:
     assert user.user_id is not None
-    return _json(await profiles.follow(session, user.user_id, handle))
+    return json_response(await profiles.follow(session, user.user_id, handle))
 
 
 @router.delete("/creators/{handle}/follow", response_model=FollowRead, summary="Unfollow a creator (user)")
 async def unfollow(handle: str, session: DbSession, user: CurrentUser) -> Response:
     assert user.user_id is not None
-    return _json(await profiles.unfollow(session, user.user_id, handle))
+    return json_response(await profiles.unfollow(session, user.user_id, handle))
 
 
 @router.get("/creators/{handle}/videos", response_model=VideoPage, summary="A creator's videos, newest first (public)")
@@ -83,7 +69,7 @@ async def creator_videos(
 ) -> Response:
     profile = await profiles.public_profile(session, handle)
     items, next_cursor = await videos.creator_videos(session, profile["id"], limit=limit, cursor=cursor)
-    return _json({"items": items, "next_cursor": next_cursor})
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 # --- showcase and collections -----------------------------------------------------------------------------------
@@ -95,8 +81,10 @@ async def creator_videos(
     summary="The products a creator showcases, each with their link (public)",
 )
 async def get_showcase(handle: str, request: Request, session: DbSession) -> Response:
-    body = await showcase.read(session, handle, public_url=_settings(request).public_url, notice=_notice(request))
-    return _json(body)
+    body = await showcase.read(
+        session, handle, public_url=app_settings(request).public_url, notice=app_settings(request).rate_cut_notice
+    )
+    return json_response(body)
 
 
 @router.post(
@@ -108,9 +96,13 @@ async def get_showcase(handle: str, request: Request, session: DbSession) -> Res
 )
 async def add_to_showcase(body: ShowcaseAdd, request: Request, session: DbSession, creator: CurrentCreator) -> Response:
     created, item = await showcase.add(
-        session, creator, body.product_id, public_url=_settings(request).public_url, notice=_notice(request)
+        session,
+        creator,
+        body.product_id,
+        public_url=app_settings(request).public_url,
+        notice=app_settings(request).rate_cut_notice,
     )
-    return _json(item, 201 if created else 200)
+    return json_response(item, 201 if created else 200)
 
 
 @router.delete(
@@ -138,18 +130,21 @@ async def create_collection(
         title=body.title,
         description=body.description,
         product_ids=body.product_ids,
-        public_url=_settings(request).public_url,
-        notice=_notice(request),
+        public_url=app_settings(request).public_url,
+        notice=app_settings(request).rate_cut_notice,
     )
-    return _json(collection, 201)
+    return json_response(collection, 201)
 
 
 @router.get("/collections/{collection_id}", response_model=CollectionRead, summary="A creator's collection (public)")
 async def get_collection(collection_id: str, request: Request, session: DbSession) -> Response:
     body = await showcase.get_collection(
-        session, collection_id, public_url=_settings(request).public_url, notice=_notice(request)
+        session,
+        collection_id,
+        public_url=app_settings(request).public_url,
+        notice=app_settings(request).rate_cut_notice,
     )
-    return _json(body)
+    return json_response(body)
 
 
 # --- media ------------------------------------------------------------------------------------------------------
@@ -169,7 +164,7 @@ async def upload_media(
     request: Request, session: DbSession, user: CurrentUser, file: Annotated[UploadFile, File()]
 ) -> Response:
     assert user.user_id is not None
-    settings = _settings(request)
+    settings = app_settings(request)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > settings.media_max_bytes + 64 * 1024:
         raise media.too_large(settings.media_max_bytes)
@@ -181,7 +176,7 @@ async def upload_media(
         limit=settings.media_max_bytes,
         scratch=settings.var_dir / "tmp",
     )
-    return _json(stored, 201)
+    return json_response(stored, 201)
 
 
 @files.api_route("/media/files/{media_id}", methods=["GET", "HEAD"], include_in_schema=False)
@@ -216,13 +211,15 @@ async def media_file(media_id: str, request: Request, session: DbSession) -> Res
     "/videos", status_code=201, response_model=VideoRead, summary="Publish a video with anchors and tiles (creator)"
 )
 async def create_video(body: VideoCreate, request: Request, session: DbSession, creator: CurrentCreator) -> Response:
-    video = await videos.create_video(session, creator, body.model_dump(mode="json"), notice=_notice(request))
-    return _json(video, 201)
+    video = await videos.create_video(
+        session, creator, body.model_dump(mode="json"), notice=app_settings(request).rate_cut_notice
+    )
+    return json_response(video, 201)
 
 
 @router.get("/videos/{video_id}", response_model=VideoRead, summary="A video with its anchors and tiles (public)")
 async def get_video(video_id: str, session: DbSession) -> Response:
-    return _json(await videos.get_video(session, video_id))
+    return json_response(await videos.get_video(session, video_id))
 
 
 @router.patch(
@@ -234,7 +231,9 @@ async def update_video(
     video_id: str, body: VideoUpdate, request: Request, session: DbSession, creator: CurrentCreator
 ) -> Response:
     changes = body.model_dump(mode="json", exclude_unset=True)
-    return _json(await videos.update_video(session, creator, video_id, changes, notice=_notice(request)))
+    return json_response(
+        await videos.update_video(session, creator, video_id, changes, notice=app_settings(request).rate_cut_notice)
+    )
 
 
 def _viewer(request: Request, user_id: str | None) -> str:
@@ -243,26 +242,26 @@ def _viewer(request: Request, user_id: str | None) -> str:
         return user_id
     client = request.client.host if request.client else ""
     agent = request.headers.get("user-agent", "")
-    key = _settings(request).secret_key.encode()
+    key = app_settings(request).secret_key.encode()
     return "anon:" + hmac.new(key, f"{client}\x1f{agent}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 @router.post("/videos/{video_id}/views", response_model=Engagement, summary="Count a view, once per viewer (public)")
 async def view_video(video_id: str, request: Request, session: DbSession, principal: OptionalPrincipal) -> Response:
     viewer = _viewer(request, principal.user_id if principal else None)
-    return _json(await videos.record_view(session, video_id, viewer))
+    return json_response(await videos.record_view(session, video_id, viewer))
 
 
 @router.post("/videos/{video_id}/likes", response_model=Engagement, summary="Like a video, once per user (user)")
 async def like_video(video_id: str, session: DbSession, user: CurrentUser) -> Response:
     assert user.user_id is not None
-    return _json(await videos.like(session, video_id, user.user_id))
+    return json_response(await videos.like(session, video_id, user.user_id))
 
 
 @router.delete("/videos/{video_id}/likes", response_model=Engagement, summary="Take a like back (user)")
 async def unlike_video(video_id: str, session: DbSession, user: CurrentUser) -> Response:
     assert user.user_id is not None
-    return _json(await videos.unlike(session, video_id, user.user_id))
+    return json_response(await videos.unlike(session, video_id, user.user_id))
 
 
 @router.get(
@@ -272,7 +271,7 @@ async def unlike_video(video_id: str, session: DbSession, user: CurrentUser) -> 
 )
 async def get_feed(session: DbSession, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
     items, next_cursor = await videos.feed(session, limit=limit, cursor=cursor)
-    return _json({"items": items, "next_cursor": next_cursor})
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.get(
@@ -284,4 +283,4 @@ async def product_videos(
     product_id: str, session: DbSession, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Response:
     items, next_cursor = await videos.product_videos(session, product_id, limit=limit, cursor=cursor)
-    return _json({"items": items, "next_cursor": next_cursor})
+    return json_response({"items": items, "next_cursor": next_cursor})

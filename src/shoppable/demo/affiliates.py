@@ -112,7 +112,7 @@ async def seed_affiliates(database: Database, settings: Settings, *, seller: str
             ends_at=None,
         )
         calling = CallingCreator(creator, profile.id, profile.handle)
-        notice = timedelta(days=settings.rate_cut_notice_days)
+        notice = settings.rate_cut_notice
         made = [
             (await links.get_or_create_link(session, calling, p["id"], public_url=settings.public_url, notice=notice))[
                 1

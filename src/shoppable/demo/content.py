@@ -11,7 +11,6 @@ import hashlib
 import logging
 import shutil
 import subprocess
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +89,7 @@ async def _publish(
             body["media_id"] = stored["id"]
         else:
             body["media_url"] = poster
-        video = await videos.create_video(session, creator, body, notice=timedelta(days=settings.rate_cut_notice_days))
+        video = await videos.create_video(session, creator, body, notice=settings.rate_cut_notice)
     return str(video["id"])
 
 
@@ -104,7 +103,7 @@ async def _products(database: Database, slug: str, count: int) -> list[dict[str,
 async def seed_content(database: Database, settings: Settings, *, ana: str, leo: str, fans: list[str]) -> list[str]:
     """Showcases, a collection and videos for @ana (plans are already open to her) and @leo; the videos' ids."""
     storage = storage_from_settings(settings)
-    notice = timedelta(days=settings.rate_cut_notice_days)
+    notice = settings.rate_cut_notice
     url = settings.public_url
     packt = await _products(database, "packt-home", 6)
     async with database.session() as session:

@@ -98,6 +98,10 @@ def problem(
     return Response(orjson.dumps(body), status_code=status, headers=headers, media_type="application/problem+json")
 
 
+def json_response(body: Any, status_code: int = 200) -> Response:
+    return FastJSONResponse(body, status_code=status_code)
+
+
 def stored_response(status: int, body: Any) -> Response:
     """A response kept for replay (idempotency): JSON, or problem details when it was an error."""
     if status >= 400:

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from shoppable.affiliate import tokens
-from shoppable.config import Settings
+from shoppable.config import app_settings
 from shoppable.identity.deps import CurrentPrincipal, CurrentUser, CurrentUserOwnTransactions
 from shoppable.identity.rules import Principal
 from shoppable.kit.clock import utcnow
 from shoppable.kit.deps import DbSession, get_database
-from shoppable.kit.http import PROBLEM_RESPONSES, FastJSONResponse, problem_response, stored_response
+from shoppable.kit.http import PROBLEM_RESPONSES, json_response, problem_response, stored_response
 from shoppable.kit.idempotency import IdempotencyKey, fingerprint, run_once
 from shoppable.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from shoppable.order import cart, checkout, lifecycle, refunds
@@ -52,22 +52,13 @@ def _provider(request: Request) -> PaymentProvider:
     return provider
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _json(body: Any, status_code: int = 200) -> Response:
-    return FastJSONResponse(body, status_code=status_code)
-
-
 # --- cart -------------------------------------------------------------------------------------------------------
 
 
 @router.get("/cart", response_model=CartRead, summary="The caller's cart, at today's prices (user)")
 async def get_cart(session: DbSession, user: CurrentUser) -> Response:
     assert user.user_id is not None
-    return _json(await cart.read_cart(session, user.user_id))
+    return json_response(await cart.read_cart(session, user.user_id))
 
 
 @router.post("/cart/items", response_model=CartRead, summary="Add a variant to the cart (user)")
@@ -75,21 +66,21 @@ async def add_cart_item(body: CartItemIn, session: DbSession, user: CurrentUser)
     assert user.user_id is not None
     source = body.source.model_dump() if body.source else None
     await cart.add_item(session, user.user_id, variant_id=body.variant_id, quantity=body.quantity, source=source)
-    return _json(await cart.read_cart(session, user.user_id))
+    return json_response(await cart.read_cart(session, user.user_id))
 
 
 @router.patch("/cart/items/{line_id}", response_model=CartRead, summary="Change a cart line's quantity (user)")
 async def update_cart_item(line_id: str, body: CartLineUpdate, session: DbSession, user: CurrentUser) -> Response:
     assert user.user_id is not None
     await cart.set_quantity(session, user.user_id, line_id, body.quantity)
-    return _json(await cart.read_cart(session, user.user_id))
+    return json_response(await cart.read_cart(session, user.user_id))
 
 
 @router.delete("/cart/items/{line_id}", response_model=CartRead, summary="Remove a cart line (user)")
 async def remove_cart_item(line_id: str, session: DbSession, user: CurrentUser) -> Response:
     assert user.user_id is not None
     await cart.remove_line(session, user.user_id, line_id)
-    return _json(await cart.read_cart(session, user.user_id))
+    return json_response(await cart.read_cart(session, user.user_id))
 
 
 # --- buying -----------------------------------------------------------------------------------------------------
@@ -103,7 +94,7 @@ async def _purchase(
     key: str | None,
     what: str,
 ) -> Response:
-    settings = _settings(request)
+    settings = app_settings(request)
     clicks = tokens.read_all(
         request.cookies.get(tokens.COOKIE) or request.headers.get("shoppable-attribution"),
         settings.secret_key,
@@ -159,12 +150,12 @@ async def list_my_orders(
     session: DbSession, user: CurrentUser, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Response:
     items, next_cursor = await lifecycle.buyer_orders(session, user, limit=limit, cursor=cursor)
-    return _json({"items": items, "next_cursor": next_cursor})
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.get("/orders/{order_id}", response_model=OrderRead, summary="An order (its buyer or its shop)")
 async def get_order(order_id: str, session: DbSession, principal: CurrentPrincipal) -> Response:
-    return _json(await lifecycle.get_order(session, principal, order_id))
+    return json_response(await lifecycle.get_order(session, principal, order_id))
 
 
 @router.get("/shops/{shop_id}/orders", response_model=OrderPage, summary="A shop's orders, newest first (shop)")
@@ -179,20 +170,20 @@ async def list_shop_orders(
     items, next_cursor = await lifecycle.shop_orders(
         session, principal, shop_id, status=status.value if status else None, limit=limit, cursor=cursor
     )
-    return _json({"items": items, "next_cursor": next_cursor})
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.post("/orders/{order_id}/ship", response_model=OrderRead, summary="Mark an order shipped (shop)")
 async def ship_order(order_id: str, body: ShipIn, session: DbSession, principal: CurrentPrincipal) -> Response:
-    return _json(
+    return json_response(
         await lifecycle.ship(session, principal, order_id, carrier=body.carrier, tracking_number=body.tracking_number)
     )
 
 
 @router.post("/orders/{order_id}/deliver", response_model=OrderRead, summary="Mark an order delivered (shop)")
 async def deliver_order(order_id: str, request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
-    days = _settings(request).return_window_days
-    return _json(await lifecycle.deliver(session, principal, order_id, return_window_days=days))
+    days = app_settings(request).return_window_days
+    return json_response(await lifecycle.deliver(session, principal, order_id, return_window_days=days))
 
 
 @router.post(
@@ -204,7 +195,7 @@ async def cancel_order(
     order_id: str, request: Request, session: DbSession, principal: CurrentPrincipal, body: CancelIn | None = None
 ) -> Response:
     reason = body.reason if body else ""
-    return _json(await lifecycle.cancel(session, _provider(request), principal, order_id, reason=reason))
+    return json_response(await lifecycle.cancel(session, _provider(request), principal, order_id, reason=reason))
 
 
 @router.post(
@@ -245,7 +236,7 @@ async def refund_order(
 )
 async def request_return(order_id: str, body: ReturnIn, session: DbSession, user: CurrentUser) -> Response:
     lines = [(line.line_id, line.quantity) for line in body.lines]
-    return _json(await refunds.request_return(session, user, order_id, lines, reason=body.reason), 201)
+    return json_response(await refunds.request_return(session, user, order_id, lines, reason=body.reason), 201)
 
 
 @router.get(
@@ -262,14 +253,14 @@ async def list_shop_returns(
     items, next_cursor = await refunds.shop_returns(
         session, principal, shop_id, status=status, limit=limit, cursor=cursor
     )
-    return _json({"items": items, "next_cursor": next_cursor})
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.post("/returns/{return_id}/approve", response_model=ReturnRead, summary="Approve a return: refunds it (shop)")
 async def approve_return(return_id: str, request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
-    return _json(await refunds.approve_return(session, _provider(request), principal, return_id))
+    return json_response(await refunds.approve_return(session, _provider(request), principal, return_id))
 
 
 @router.post("/returns/{return_id}/reject", response_model=ReturnRead, summary="Reject a return with a reason (shop)")
 async def reject_return(return_id: str, body: RejectIn, session: DbSession, principal: CurrentPrincipal) -> Response:
-    return _json(await refunds.reject_return(session, principal, return_id, reason=body.reason))
+    return json_response(await refunds.reject_return(session, principal, return_id, reason=body.reason))

@@ -74,5 +74,5 @@ async def attribute_purchase(
         lines=lines,
         at=now,
         window=timedelta(days=settings.attribution_window_days),
-        notice=timedelta(days=settings.rate_cut_notice_days),
+        notice=settings.rate_cut_notice,
     )

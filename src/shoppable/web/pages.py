@@ -3,7 +3,6 @@ feed and creator pages. They read through the domains' services."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -81,7 +80,7 @@ async def feed_page(
 @router.get("/creators/{handle}", response_class=HTMLResponse)
 async def creator_page(request: Request, handle: str, session: DbSession) -> HTMLResponse:
     settings = request.app.state.settings
-    notice = timedelta(days=settings.rate_cut_notice_days)
+    notice = settings.rate_cut_notice
     try:
         creator = await profiles.public_profile(session, handle)
     except ShoppableError as error:
