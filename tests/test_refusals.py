@@ -62,6 +62,17 @@ PROTECTED = [
     ("PATCH", "/api/v1/videos/vid_any"),
     ("POST", "/api/v1/videos/vid_any/likes"),
     ("DELETE", "/api/v1/videos/vid_any/likes"),
+    ("POST", "/api/v1/lives"),
+    ("POST", "/api/v1/lives/live_any/start"),
+    ("POST", "/api/v1/lives/live_any/end"),
+    ("POST", "/api/v1/lives/live_any/pin"),
+    ("DELETE", "/api/v1/lives/live_any/pin"),
+    ("POST", "/api/v1/lives/live_any/flash-sales"),
+    ("POST", "/api/v1/lives/live_any/coupons"),
+    ("POST", "/api/v1/lives/live_any/coupons/CODE/claim"),
+    ("POST", "/api/v1/lives/live_any/moderation"),
+    ("GET", "/api/v1/lives/live_any/chat"),
+    ("PUT", "/api/v1/creators/me/blocked-words"),
 ]
 
 
@@ -89,6 +100,8 @@ def test_every_route_in_the_schema_is_covered(app: object) -> None:
         ("POST", "/api/v1/videos/{video_id}/views"),
         ("GET", "/api/v1/feed"),
         ("GET", "/api/v1/products/{product_id}/videos"),
+        ("GET", "/api/v1/lives"),
+        ("GET", "/api/v1/lives/{live_id}"),
     }
     schema = app.openapi()  # type: ignore[attr-defined]
     routes = {(method.upper(), path) for path, item in schema["paths"].items() for method in item}
@@ -105,7 +118,9 @@ def test_every_route_in_the_schema_is_covered(app: object) -> None:
             .replace("{plan_id}", "plan_any")
             .replace("{commission_id}", "com_any")
             .replace("{handle}", "somebody")
-            .replace("{video_id}", "vid_any"),
+            .replace("{video_id}", "vid_any")
+            .replace("{live_id}", "live_any")
+            .replace("{code}", "CODE"),
         )
         for m, p in routes - public
     }

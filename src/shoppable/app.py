@@ -23,9 +23,14 @@ from shoppable.content import api as content_api
 from shoppable.content.storage import storage_from_settings
 from shoppable.identity import api as identity_api
 from shoppable.kit import idempotency
+from shoppable.kit.broker import broker_for
 from shoppable.kit.db import Database
 from shoppable.kit.http import FastJSONResponse, RequestIdMiddleware, install_error_handlers
 from shoppable.kit.read_cache import PostgresInvalidation, ReadCache
+from shoppable.live import api as live_api
+from shoppable.live.hub import Hub
+from shoppable.live.rules import RateLimit
+from shoppable.live.sales import FlashSales
 from shoppable.order import api as order_api
 from shoppable.payment.payout_provider import PayoutProvider, TestPayoutProvider
 from shoppable.payment.provider import PaymentProvider
@@ -78,16 +83,18 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         # which otherwise walk every module, model and route on each pass (long stalls on the redirect).
         gc.collect()
         gc.freeze()
+        await hub.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         background = [loop.create_task(click_writer.run(stop))]
         if settings.worker_in_process:
-            worker = Worker(db, settings, provider)
+            worker = Worker(db, settings, provider, hub)
             background.append(loop.create_task(worker.run_forever(stop)))
         yield
         stop.set()
         await asyncio.gather(*background)
         await app.state.import_runner.drain()
+        await hub.stop()
         closing = getattr(app.state.media_storage, "aclose", None)
         if closing is not None:  # a storage with connections of its own (S3)
             await closing()
@@ -110,6 +117,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.payment_provider = provider
     app.state.payout_provider = payout_provider(settings)
     app.state.media_storage = storage_from_settings(settings)
+    hub = Hub(broker_for(settings.redis_url))
+    app.state.hub = hub
+    app.state.live_sales = FlashSales(hub)
+    app.state.chat_rate_limit = RateLimit()
     (settings.var_dir / "tmp").mkdir(parents=True, exist_ok=True)
     click_writer = ClickWriter(db, settings.click_flush_ms / 1000)
     app.state.click_writer = click_writer
@@ -130,6 +141,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(order_api.router)
     app.include_router(affiliate_api.router)
     app.include_router(content_api.router)
+    app.include_router(live_api.router)
+    app.include_router(live_api.sockets)
     app.include_router(content_api.files)  # before the /media mount, which would otherwise take the path
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     click_flush_ms: int = Field(250, ge=10, le=10_000, description="How often the click writer stores clicks")
     payout_provider: str = Field("test", description="test: the built-in payout provider")
     public_url: str = Field("http://127.0.0.1:8000", description="Where shoppers reach this server (links)")
+    redis_url: str | None = Field(None, description="redis://host:6379/0: live rooms span processes through it")
     # Media uploads (content).
     media_max_bytes: int = Field(200 * 1024 * 1024, ge=1, description="Largest video or image upload")
     media_storage: str = Field("local", description="local: under var_dir/media/uploads; s3: an S3-compatible bucket")

@@ -7,6 +7,7 @@ from shoppable.identity import models as identity_models
 from shoppable.kit import idempotency, outbox
 from shoppable.kit.db import Base
 from shoppable.ledger import models as ledger_models
+from shoppable.live import models as live_models
 from shoppable.order import models as order_models
 from shoppable.payment import models as payment_models
 
@@ -19,6 +20,7 @@ __all__ = [
     "identity_models",
     "idempotency",
     "ledger_models",
+    "live_models",
     "metadata",
     "order_models",
     "outbox",

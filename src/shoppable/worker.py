@@ -11,8 +11,11 @@ from datetime import datetime, timedelta
 
 from shoppable.catalog import tasks as catalog_tasks
 from shoppable.config import Settings
+from shoppable.kit.broker import broker_for
 from shoppable.kit.db import Database
 from shoppable.kit.outbox import Dispatcher
+from shoppable.live import service as live_service
+from shoppable.live.hub import Hub
 from shoppable.order import lifecycle
 from shoppable.payment.provider import PaymentProvider
 
@@ -27,15 +30,19 @@ class Round:
 
 
 class Worker:
-    def __init__(self, database: Database, settings: Settings, provider: PaymentProvider) -> None:
+    def __init__(
+        self, database: Database, settings: Settings, provider: PaymentProvider, hub: Hub | None = None
+    ) -> None:
         self.database = database
         self.settings = settings
         self.provider = provider
+        self.hub = hub or Hub(broker_for(settings.redis_url))
         self.dispatcher = Dispatcher(database, {"order.paid": [catalog_tasks.count_sales]})
 
     async def run_once(self, *, now: datetime | None = None) -> Round:
         """One round: every due event dispatched, every due job run."""
         dispatched = await self.dispatch(now=now)
+        await self.end_flash_sales(now=now)
         expired, completed = await self.run_jobs(now=now)
         return Round(dispatched, expired, completed)
 
@@ -44,6 +51,12 @@ class Worker:
         while batch := await self.dispatcher.dispatch_due(now=now):
             dispatched += batch
         return dispatched
+
+    async def end_flash_sales(self, *, now: datetime | None = None) -> int:
+        """Flash sales whose time is up end (their unsold units go back to stock); checked every poll, since a
+        sale's end is to the second."""
+        async with self.database.session() as session:
+            return await live_service.end_due_flash_sales(session, self.hub, now=now)
 
     async def run_jobs(self, *, now: datetime | None = None) -> tuple[int, int]:
         """The timed jobs, each in batches until none is due: (unpaid orders expired, orders completed)."""
@@ -63,6 +76,7 @@ class Worker:
         while not stop.is_set():
             try:
                 await self.dispatch()
+                await self.end_flash_sales()
                 if loop.time() >= jobs_due:
                     jobs_due = loop.time() + self.settings.worker_jobs_interval_s
                     await self.run_jobs()

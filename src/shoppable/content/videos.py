@@ -143,6 +143,39 @@ async def create_video(
     return read
 
 
+async def create_replay(
+    session: AsyncSession,
+    *,
+    creator_id: str,
+    title: str,
+    media_url: str,
+    duration_s: int,
+    anchors: list[dict[str, Any]],
+) -> str:
+    """A live's replay, posted for its host: the anchors are the live's pins, valid when they were made (a plan
+    that has ended since does not take them away from the recording)."""
+    now = utcnow()
+    video = Video(
+        id=new_id("vid"),
+        creator_id=creator_id,
+        title=title[:200],
+        description="",
+        media_url=media_url,
+        media_id=None,
+        poster_url=None,
+        duration_s=duration_s,
+        views=0,
+        likes=0,
+        rank=feed_rank(now, views=0, likes=0),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(video)
+    await session.flush()
+    await _write_items(session, video.id, [(a, Span(a["start_s"], a["end_s"])) for a in anchors], [])
+    return video.id
+
+
 async def update_video(
     session: AsyncSession, creator: CallingCreator, video_id: str, changes: dict[str, Any], *, notice: timedelta
 ) -> dict[str, Any]:

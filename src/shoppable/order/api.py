@@ -104,6 +104,7 @@ async def _purchase(
     purchase = checkout.Purchase(
         buyer=user,
         clicks=tuple(clicks),
+        live_sales=request.app.state.live_sales,
         items=items,
         shipping_address=body.shipping_address.model_dump(exclude_none=True),
         payment_token=body.payment.token,

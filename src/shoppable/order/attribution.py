@@ -14,11 +14,17 @@ from shoppable.affiliate.rules import SourceType, Touch
 from shoppable.affiliate.tokens import ClickToken
 from shoppable.config import Settings
 from shoppable.content import sources
+from shoppable.order.live_sales import LiveSales
 from shoppable.order.rules import Item, OrderDraft
 
 
 async def _tapped(
-    session: AsyncSession, item: Item, product_id: str, linked: dict[str, tuple[str, str]], now: datetime
+    session: AsyncSession,
+    item: Item,
+    product_id: str,
+    linked: dict[str, tuple[str, str]],
+    now: datetime,
+    live_sales: LiveSales | None,
 ) -> Touch | None:
     """The touch an item's explicit source makes for this product, if it names something that showed it."""
     if not item.source:
@@ -32,6 +38,8 @@ async def _tapped(
         creator = await sources.video_creator(session, source_id, product_id)
     elif kind == SourceType.SHOWCASE.value:
         creator = await sources.showcase_creator(session, source_id, product_id)
+    elif kind == SourceType.LIVE.value and live_sales is not None:
+        creator = await live_sales.creator_for(session, source_id, product_id)
     if creator is None:
         return None
     return Touch(creator, SourceType(kind), source_id, item.touched_at or now)
@@ -46,13 +54,13 @@ async def attribute_purchase(
     clicks: Sequence[ClickToken],
     now: datetime,
     settings: Settings,
+    live_sales: LiveSales | None = None,
 ) -> list[dict[str, Any] | None]:
     """The attribution decision of every line of the drafts, in order (None where nothing led to it).
 
     An explicit source counts as a tap at the time the item was added, and only for a product it showed: a
-    link for its own product, a video that anchors (or tiles) the product, a showcase that holds it. Live
-    sources are resolved once live shopping exists; until then they are kept on the line as given and credit
-    no one.
+    link for its own product, a video that anchors (or tiles) the product, a showcase that holds it, a live
+    that shows it (through ``live_sales``).
     """
     sources = {item.variant_id: item for item in items}
     link_ids = [
@@ -64,7 +72,7 @@ async def attribute_purchase(
         for line in draft.lines:
             touches = attribution.token_touches(clicks, line.product_id)
             item = sources[line.variant_id]
-            tapped = await _tapped(session, item, line.product_id, linked, now)
+            tapped = await _tapped(session, item, line.product_id, linked, now, live_sales)
             if tapped is not None:
                 touches.append(tapped)
             lines.append(attribution.LineToAttribute(line.product_id, draft.shop_id, line.total, tuple(touches)))

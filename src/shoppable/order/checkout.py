@@ -14,7 +14,7 @@ If the process dies between 1 and 3, the orders stay awaiting payment until the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, delete, update
 from shoppable.affiliate import commissions
 from shoppable.affiliate.tokens import ClickToken
 from shoppable.catalog import stock
+from shoppable.catalog.stock import VariantForSale
 from shoppable.config import Settings
 from shoppable.identity.rules import Principal
 from shoppable.kit import idempotency
@@ -36,6 +37,7 @@ from shoppable.kit.money import Money
 from shoppable.kit.outbox import emit
 from shoppable.order import books, cart
 from shoppable.order.attribution import attribute_purchase
+from shoppable.order.live_sales import LiveLine, LiveSales, SpecialPrice
 from shoppable.order.models import Order, OrderLine, OrderTimelineEntry
 from shoppable.order.orders import insert_orders, order_event, read_orders, record_timeline
 from shoppable.order.rules import Item, OrderDraft, OrderStatus, merge_items, price_orders
@@ -56,6 +58,7 @@ class Purchase:
     idempotency_key: str | None = None
     request_fingerprint: str = ""
     clicks: tuple[ClickToken, ...] = ()  # verified link clicks from the shopper's attribution cookie
+    live_sales: LiveSales | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,8 @@ class _Placed:
     payment_amounts: dict[str, Money]
     quantities: dict[str, int]
     cart_line_ids: list[str]
+    special: dict[str, SpecialPrice]
+    live_lines: list[LiveLine]
 
 
 async def place_orders(
@@ -124,11 +129,18 @@ async def _place(
             items = purchase.items
         merged = merge_items(items)
         variants = await stock.variants_for_sale(session, [item.variant_id for item in merged])
-        drafts = price_orders(merged, variants, fee_bps=settings.platform_fee_bps)
+        now = utcnow()
+        sales = purchase.live_sales
+        special = await sales.quote(session, merged, now=now) if sales is not None else {}
+        drafts = price_orders(
+            merged,
+            variants,
+            fee_bps=settings.platform_fee_bps,
+            special_prices={v: offer.price for v, offer in special.items()},
+        )
         amounts = _amounts_by_currency(drafts)
         payment_ids = {currency: new_id("pay") for currency in amounts}
         payment_amounts = {payment_ids[currency]: amount for currency, amount in amounts.items()}
-        now = utcnow()
         decisions = await attribute_purchase(
             session,
             buyer_id=buyer_id,
@@ -137,6 +149,7 @@ async def _place(
             clicks=purchase.clicks,
             now=now,
             settings=settings,
+            live_sales=sales,
         )
         await payments.open_payments(
             session,
@@ -157,16 +170,30 @@ async def _place(
         await record_timeline(
             session, [(order_id, "created", purchase.buyer.key, {}) for order_id in order_ids], at=now
         )
-        quantities = {item.variant_id: item.quantity for item in merged}
+        quantities = {item.variant_id: item.quantity for item in merged if item.variant_id not in special}
+        taken = {item.variant_id: item.quantity for item in merged if item.variant_id in special}
         await flush_queued(session)  # everything written before the contended stock rows are locked
         await stock.reserve_stock(session, quantities, reason="order placed", actor=purchase.buyer.key)
+        if taken:
+            assert sales is not None
+            await sales.take(session, buyer_id=buyer_id, prices=special, units=taken, now=now)
     return _Placed(
         order_ids=order_ids,
         lines=lines,
         payment_amounts=payment_amounts,
         quantities=quantities,
         cart_line_ids=cart_line_ids,
+        special=special,
+        live_lines=_live_lines(merged, variants),
     )
+
+
+def _live_lines(items: Sequence[Item], variants: Mapping[str, VariantForSale]) -> list[LiveLine]:
+    return [
+        LiveLine(str(item.source["id"]), variants[item.variant_id].product_id, item.variant_id, item.quantity)
+        for item in items
+        if item.source and item.source.get("type") == "live" and item.variant_id in variants
+    ]
 
 
 def _paid_lines(orders: dict[str, Order], lines: Sequence[OrderLine]) -> list[commissions.PaidLine]:
@@ -208,6 +235,11 @@ async def _discard(database: Database, purchase: Purchase, placed: _Placed, refu
         )
         if len(deleted) == len(placed.order_ids):  # else the expiry job got there first and returned the stock
             await stock.release_stock(session, placed.quantities, reason="payment refused", actor="system")
+            if placed.special and purchase.live_sales is not None:
+                units = {line.variant_id: line.quantity for line in placed.lines if line.variant_id in placed.special}
+                await purchase.live_sales.give_back(
+                    session, buyer_id=str(purchase.buyer.user_id), prices=placed.special, units=units
+                )
         await payments.mark_failed(session, list(placed.payment_amounts))
         if purchase.idempotency_key is not None:
             key = {"principal": purchase.buyer.key, "key": purchase.idempotency_key}
@@ -256,6 +288,8 @@ async def _confirm(
             )
             if placed.cart_line_ids:
                 await cart.remove_lines(session, placed.cart_line_ids)
+            if placed.live_lines and purchase.live_sales is not None:
+                await purchase.live_sales.sold(session, buyer_id=str(purchase.buyer.user_id), lines=placed.live_lines)
             timeline = [
                 OrderTimelineEntry(order_id=order.id, at=at, event=event, actor=actor, detail={})
                 for order in orders

@@ -177,15 +177,23 @@ def merge_items(items: Sequence[Item]) -> list[Item]:
     return list(merged.values())
 
 
-def price_orders(items: Sequence[Item], variants: Mapping[str, VariantForSale], *, fee_bps: int) -> list[OrderDraft]:
+def price_orders(
+    items: Sequence[Item],
+    variants: Mapping[str, VariantForSale],
+    *,
+    fee_bps: int,
+    special_prices: Mapping[str, int] | None = None,
+) -> list[OrderDraft]:
     """Split a purchase into one priced order per shop, in the order shops first appear.
 
     Each line costs its variant's current price times the quantity; no discount or shipping is charged
     yet (coupons and shipping profiles come with promotions). The platform's referral fee is ``fee_bps``
     (setting ``platform_fee_bps``) of each line's total, rounded half-even. Unknown or unsellable variants
     are 422s naming the item; asking for more than the snapshot holds is 409 ``out_of_stock`` (the stock
-    reservation decides for real).
+    reservation decides for real). A variant in ``special_prices`` (a flash sale) sells at that price from its
+    own quota, so its stock is not checked here.
     """
+    special = special_prices or {}
     if not items:
         raise ShoppableError("empty_order", 422, "There is nothing to buy.")
     by_shop: dict[str, list[PricedLine]] = {}
@@ -197,14 +205,15 @@ def price_orders(items: Sequence[Item], variants: Mapping[str, VariantForSale], 
             raise _item_error(index, "product_unavailable", 422, f"{variant.product_title} is not for sale.")
         if not 1 <= item.quantity <= MAX_QUANTITY:
             raise _item_error(index, "invalid_quantity", 422, f"Quantity must be 1 to {MAX_QUANTITY}.")
-        if item.quantity > variant.in_stock:
+        if item.variant_id not in special and item.quantity > variant.in_stock:
             raise ShoppableError(
                 "out_of_stock",
                 409,
                 f"Only {variant.in_stock} of {variant.product_title} left; {item.quantity} wanted.",
                 errors=[{"loc": ["body", "items", index, "quantity"], "msg": "more than is in stock"}],
             )
-        total = variant.price * item.quantity
+        unit_price = special.get(item.variant_id, variant.price)
+        total = unit_price * item.quantity
         title = variant.product_title
         if variant.variant_title and variant.variant_title != "Default Title":
             title = f"{title} - {variant.variant_title}"
@@ -216,7 +225,7 @@ def price_orders(items: Sequence[Item], variants: Mapping[str, VariantForSale], 
                 title=title,
                 image_url=variant.image_url,
                 quantity=item.quantity,
-                unit_price=variant.price,
+                unit_price=unit_price,
                 discount=0,
                 total=total,
                 fee=apply_bps(total, fee_bps),
