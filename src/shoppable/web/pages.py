@@ -15,6 +15,7 @@ from shoppable.content import profiles, showcase, videos
 from shoppable.kit.deps import DbSession
 from shoppable.kit.errors import ShoppableError
 from shoppable.kit.money import Money
+from shoppable.live import service as live_service
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -88,3 +89,19 @@ async def creator_page(request: Request, handle: str, session: DbSession) -> HTM
     items = (await showcase.read(session, handle, public_url=settings.public_url, notice=notice))["items"]
     made, _ = await videos.creator_videos(session, creator["id"], limit=12, cursor=None)
     return templates.TemplateResponse(request, "creator.html", {"creator": creator, "showcase": items, "videos": made})
+
+
+@router.get("/lives", response_class=HTMLResponse)
+async def lives_page(request: Request, session: DbSession) -> HTMLResponse:
+    on_air, _ = await live_service.list_lives(session, status="live", limit=50, cursor=None)
+    return templates.TemplateResponse(request, "lives.html", {"lives": on_air})
+
+
+@router.get("/lives/{live_id}", response_class=HTMLResponse)
+async def live_page(request: Request, live_id: str, session: DbSession) -> HTMLResponse:
+    try:
+        viewers = await request.app.state.hub.broker.count(live_id, 0)
+        live = await live_service.get_live(session, live_id, viewers=viewers)
+    except ShoppableError as error:
+        return templates.TemplateResponse(request, "not_found.html", {"detail": error.detail}, status_code=error.status)
+    return templates.TemplateResponse(request, "live.html", {"live": live})

@@ -1,0 +1,69 @@
+"""The baseline of bench/live_fanout.py: the `websockets` library alone, broadcasting to every viewer.
+
+`websockets.asyncio.server.serve` (permessage-deflate offered, as by default; pings every 20 s, as uvicorn's)
+on uvloop when installed; each viewer gets a ``state`` event on connecting, then every ``interval`` seconds
+one ~200-byte JSON event goes to all of them with ``websockets.asyncio.server.broadcast``, alternately
+``pinned`` and ``unpinned``, carrying its ``seq`` and ``sent``: ``time.monotonic()`` just before the broadcast
+(the viewers, on the same machine, subtract it from their own ``time.monotonic()``). No database, no app.
+Run: ``python bench/_ws_baseline.py PORT [INTERVAL]``; it serves until interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from datetime import UTC, datetime
+
+from websockets.asyncio.server import ServerConnection, broadcast, serve
+
+VIEWERS: set[ServerConnection] = set()
+SEQ = 0
+
+
+async def room(websocket: ServerConnection) -> None:
+    await websocket.send(json.dumps({"type": "state", "seq": SEQ, "data": {"viewers": len(VIEWERS) + 1}}))
+    VIEWERS.add(websocket)
+    try:
+        await websocket.wait_closed()
+    finally:
+        VIEWERS.discard(websocket)
+
+
+def event(seq: int) -> str:
+    kind = "pinned" if seq % 2 else "unpinned"
+    at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    product = {"id": "prd_01bench00000000000000000", "title": "Bench Tee 0", "image_url": None}
+    body = {"type": kind, "at": at, "sent": time.monotonic(), "data": {"product": product, "note": "x" * 24}}
+    return '{"seq":' + str(seq) + "," + json.dumps(body, separators=(",", ":"))[1:]
+
+
+async def ticker(interval: float) -> None:
+    global SEQ
+    next_at = time.monotonic() + interval
+    while True:
+        await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        next_at += interval
+        SEQ += 1
+        broadcast(VIEWERS, event(SEQ))
+
+
+async def main(port: int, interval: float) -> None:
+    async with serve(room, "127.0.0.1", port, ping_interval=20, ping_timeout=20, backlog=2048):
+        await ticker(interval)
+
+
+if __name__ == "__main__":
+    arguments = sys.argv[1:]
+    port, interval = int(arguments[0]), float(arguments[1]) if len(arguments) > 1 else 0.25
+    try:
+        import uvloop
+    except ImportError:
+        runner = asyncio.run
+    else:
+        runner = uvloop.run
+    try:
+        runner(main(port, interval))
+    except KeyboardInterrupt:
+        pass
