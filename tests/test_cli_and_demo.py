@@ -97,9 +97,19 @@ async def test_demo_seed_imports_both_shops_searchably(database: Database, clien
     # Content: two creators' showcases and videos with anchors and tiles, a feed to scroll.
     feed = (await client.get("/api/v1/feed", params={"limit": 200})).json()["items"]
     assert {v["creator"]["handle"] for v in feed} >= {"ana", "leo"}
-    assert all(v["anchors"] and len(v["tiles"]) == 2 for v in feed if v["creator"]["handle"] in ("ana", "leo"))
+    posted = [v for v in feed if v["creator"]["handle"] in ("ana", "leo") and not v["title"].endswith("(replay)")]
+    assert len(posted) == 8
+    assert all(v["anchors"] and len(v["tiles"]) == 2 for v in posted)
     assert len((await client.get("/api/v1/creators/leo/showcase")).json()["items"]) == 4
-    assert (await client.get("/api/v1/creators/ana")).json()["video_count"] == 4
+    assert (await client.get("/api/v1/creators/ana")).json()["video_count"] == 5  # four posted, one live replay
+    # Live: @ana is on air with a pinned product and a flash sale; an earlier live became a replay.
+    on_air = (await client.get("/api/v1/lives", params={"status": "live"})).json()["items"]
+    demo_live = next(live for live in on_air if live["host"].get("handle") == "ana")
+    assert demo_live["pinned_product"] is not None
+    assert demo_live["flash_sale"]["status"] == "running"
+    replays = [v for v in feed if v["title"].endswith("(replay)") and v["creator"]["handle"] == "ana"]
+    assert replays
+    assert replays[0]["anchors"]
     money = (await client.get("/api/v1/creators/me/balance", headers=creator.headers)).json()["USD"]
     assert money["paid_out"] > 0
     assert money["available"] > 0

@@ -100,8 +100,11 @@ async def _products(database: Database, slug: str, count: int) -> list[dict[str,
     return found
 
 
-async def seed_content(database: Database, settings: Settings, *, ana: str, leo: str, fans: list[str]) -> list[str]:
-    """Showcases, a collection and videos for @ana (plans are already open to her) and @leo; the videos' ids."""
+async def seed_content(
+    database: Database, settings: Settings, *, ana: str, leo: str, fans: list[str]
+) -> tuple[list[str], list[str]]:
+    """Showcases, a collection and videos for @ana (plans are already open to her) and @leo: the videos' ids,
+    and the products in @ana's showcase."""
     storage = storage_from_settings(settings)
     notice = settings.rate_cut_notice
     url = settings.public_url
@@ -144,4 +147,4 @@ async def seed_content(database: Database, settings: Settings, *, ana: str, leo:
                 await videos.record_view(session, video_id, fan)
                 if number % 2 == 0:
                     await videos.like(session, video_id, fan)
-    return made
+    return made, [p["id"] for p in ana_products]

@@ -13,7 +13,7 @@ from shoppable.catalog import imports, shops
 from shoppable.catalog import service as catalog
 from shoppable.config import Settings
 from shoppable.content import videos
-from shoppable.demo import affiliates, content
+from shoppable.demo import affiliates, content, lives
 from shoppable.demo.dummyjson import to_shopify_products
 from shoppable.demo.placeholders import write_placeholder
 from shoppable.identity import service as identity
@@ -106,10 +106,11 @@ async def seed_demo(database: Database, settings: Settings) -> bool:
     )
     await _place_demo_orders(database, settings, shopper=users[SHOPPER.email].id, seller=seller.id)
     fans = [users[SHOPPER.email].id, users[STAFF.email].id, seller.id]
-    made = await content.seed_content(
+    made, ana_products = await content.seed_content(
         database, settings, ana=users[CREATOR.email].id, leo=users[CREATOR_LEO.email].id, fans=fans
     )
     await _buy_through_video(database, settings, shopper=users[SHOPPER.email].id, video_id=made[0])
+    await lives.seed_lives(database, settings, ana=users[CREATOR.email].id, product_ids=ana_products)
     return True
 
 
