@@ -149,6 +149,14 @@ async def test_chat_moderation_and_rate_limits(client: httpx.AsyncClient) -> Non
         statuses = {m["text"]: m["status"] for m in review.json()["items"]}
         assert statuses["nobody hears me"] == "muted"
         assert statuses["hello room"] == "shown"
+        assert (await _host(base, air, "POST", "/moderation", {"user_id": fan.id, "action": "ban"})).status_code == 200
+        with pytest.raises(websockets.exceptions.InvalidStatus):
+            async with websockets.connect(_ws(base, air.live["id"], token=fan.token)):
+                pass
+        stranger = await register(client)
+        async with httpx.AsyncClient(base_url=base) as http:
+            refused = await http.get(f"{air.path}/chat", headers=stranger.headers)
+        assert refused.status_code == 403
 
 
 async def _redis_up() -> bool:

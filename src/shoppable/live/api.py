@@ -198,10 +198,8 @@ async def claim_coupon(live_id: str, code: str, session: DbSession, user: Curren
 
 
 @router.post("/lives/{live_id}/moderation", summary="Mute, unmute, ban or unban a viewer (host)")
-async def moderate(
-    live_id: str, body: ModerationIn, request: Request, session: DbSession, principal: CurrentPrincipal
-) -> Response:
-    return json_response(await chat.moderate(session, _hub(request), principal, live_id, body.user_id, body.action))
+async def moderate(live_id: str, body: ModerationIn, session: DbSession, principal: CurrentPrincipal) -> Response:
+    return json_response(await chat.moderate(session, principal, live_id, body.user_id, body.action))
 
 
 @router.get("/lives/{live_id}/chat", summary="Every chat message, shown or not, for moderation review (host)")

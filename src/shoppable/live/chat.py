@@ -33,15 +33,15 @@ async def set_blocked_words(session: AsyncSession, creator: CallingCreator, word
 
 
 async def moderate(
-    session: AsyncSession, hub: Hub, principal: Principal, live_id: str, user_id: str, action: Action
+    session: AsyncSession, principal: Principal, live_id: str, user_id: str, action: Action
 ) -> dict[str, Any]:
+    """Mute or ban a viewer of the caller's live (or lift it). A banned viewer's next message closes their
+    socket, and they cannot connect again; nothing is announced to the room."""
     live = await hosted(session, principal, live_id)
     await session.execute(delete(Moderation).where(Moderation.live_id == live.id, Moderation.user_id == user_id))
     if action in ("mute", "ban"):
         session.add(Moderation(live_id=live.id, user_id=user_id, action=action, created_at=utcnow()))
     await session.flush()
-    if action == "ban":  # the room's sockets of that user are closed by their process
-        hub.publish_after_commit(session, live.id, "moderation", {"user_id": user_id, "action": "ban"})
     return {"live_id": live.id, "user_id": user_id, "action": action}
 
 

@@ -43,6 +43,7 @@ class Hub:
     def __init__(self, broker: Broker) -> None:
         self.broker = broker
         self.rooms: dict[str, Room] = {}
+        self._publishing: set[asyncio.Task[None]] = set()  # held until done: the loop keeps only weak references
 
     async def start(self) -> None:
         await self.broker.start(self.deliver)
@@ -78,7 +79,13 @@ class Hub:
     def publish_after_commit(self, session: AsyncSession, room_id: str, kind: str, data: dict[str, Any]) -> None:
         """Publish once the session's transaction commits (never for a rolled-back one)."""
         loop = asyncio.get_running_loop()
-        after_commit(session, lambda: loop.create_task(self.publish(room_id, kind, data)))
+
+        def publish() -> None:
+            task = loop.create_task(self.publish(room_id, kind, data))
+            self._publishing.add(task)
+            task.add_done_callback(self._publishing.discard)
+
+        after_commit(session, publish)
 
     async def join(self, room_id: str) -> Viewer:
         room = self.rooms.get(room_id)
