@@ -6,6 +6,8 @@ import asyncio
 import os
 import sys
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -210,3 +212,44 @@ def attribution_cookie(response: httpx.Response) -> str:
     header = response.headers["set-cookie"]
     assert header.startswith("shoppable_attr="), header
     return header.split(";", 1)[0].split("=", 1)[1]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def serving(**env: str) -> AsyncIterator[str]:
+    """`uvicorn shoppable.app:create_app` in its own process on the test database (``env``: extra settings);
+    its base URL once it answers."""
+    port = free_port()
+    environment = dict(
+        os.environ,
+        SHOPPABLE_DATABASE_URL=os.environ["SHOPPABLE_TEST_DATABASE_URL"],
+        SHOPPABLE_WORKER_IN_PROCESS="false",
+    )
+    environment.pop("SHOPPABLE_REDIS_URL", None)
+    environment.update(env)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "uvicorn", "shoppable.app:create_app", "--factory", "--port", str(port),
+        "--log-level", "warning", env=environment,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient() as http:
+            for _ in range(200):
+                try:
+                    if (await http.get(f"{base}/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+            else:
+                raise RuntimeError("the server did not start")
+        yield base
+    finally:
+        process.terminate()
+        await process.wait()

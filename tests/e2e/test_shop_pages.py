@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import shutil
-import socket
-import sys
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from tests.conftest import DATABASE_URL
-from tests.helpers import create_product, create_shop, register, unique
+from tests.helpers import create_product, create_shop, register, serving, unique
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
@@ -27,44 +22,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 async def server() -> AsyncIterator[str]:
     """`shoppable serve` in its own process, on the test database."""
-    port = _free_port()
-    env = dict(os.environ, SHOPPABLE_DATABASE_URL=DATABASE_URL)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "shoppable.app:create_app",
-        "--factory",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient() as http:
-            for _ in range(200):
-                try:
-                    if (await http.get(f"{base}/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
-            else:
-                pytest.fail("the server did not start")
+    async with serving() as base:
         yield base
-    finally:
-        process.terminate()
-        await process.wait()
 
 
 async def test_search_and_open_a_product(client: httpx.AsyncClient, server: str) -> None:

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-import sys
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -18,47 +15,10 @@ import pytest
 import websockets
 
 from shoppable.kit.db import Database
-from tests.conftest import DATABASE_URL
-from tests.helpers import register
+from tests.helpers import register, serving
 from tests.live.helpers import OnAir, on_air, open_now
 
 REDIS_URL = os.environ.get("SHOPPABLE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@asynccontextmanager
-async def serving(redis_url: str | None = None) -> AsyncIterator[str]:
-    """`uvicorn shoppable.app:create_app` in its own process on the test database; its base URL."""
-    port = _free_port()
-    env = dict(os.environ, SHOPPABLE_DATABASE_URL=DATABASE_URL, SHOPPABLE_WORKER_IN_PROCESS="false")
-    if redis_url:
-        env["SHOPPABLE_REDIS_URL"] = redis_url
-    else:
-        env.pop("SHOPPABLE_REDIS_URL", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "uvicorn", "shoppable.app:create_app", "--factory", "--port", str(port),
-        "--log-level", "warning", env=env,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient() as http:
-            for _ in range(200):
-                try:
-                    if (await http.get(f"{base}/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
-            else:
-                pytest.fail("the server did not start")
-        yield base
-    finally:
-        process.terminate()
-        await process.wait()
 
 
 def _ws(base: str, live_id: str, **params: Any) -> str:
@@ -176,8 +136,8 @@ async def test_two_processes_share_rooms_through_redis(client: httpx.AsyncClient
         pytest.skip(f"Redis is not reachable at {REDIS_URL} (.ci/run starts it)")
     air = await on_air(client, stock=40)
     async with (
-        serving(REDIS_URL) as a,
-        serving(REDIS_URL) as b,
+        serving(SHOPPABLE_REDIS_URL=REDIS_URL) as a,
+        serving(SHOPPABLE_REDIS_URL=REDIS_URL) as b,
         websockets.connect(_ws(b, air.live["id"])) as viewer_on_b,
     ):
         await _next(viewer_on_b, lambda e: e["type"] == "state")

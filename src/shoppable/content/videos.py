@@ -115,30 +115,45 @@ async def _write_items(
     await session.flush()
 
 
-async def create_video(
-    session: AsyncSession, creator: CallingCreator, body: dict[str, Any], *, notice: timedelta
-) -> dict[str, Any]:
-    url, media_id = await _media_url(session, creator, body)
-    anchors, tiles = await _check_items(session, creator, body, body["duration_s"], notice)
+async def _publish(
+    session: AsyncSession,
+    *,
+    creator_id: str,
+    fields: dict[str, Any],
+    anchors: list[tuple[dict[str, Any], Span]],
+    tiles: list[tuple[dict[str, Any], Span]],
+) -> Video:
     now = utcnow()
     video = Video(
         id=new_id("vid"),
-        creator_id=creator.creator_id,
-        title=body["title"],
-        description=body.get("description") or "",
-        media_url=url,
-        media_id=media_id,
-        poster_url=body.get("poster_url"),
-        duration_s=body["duration_s"],
+        creator_id=creator_id,
         views=0,
         likes=0,
         rank=feed_rank(now, views=0, likes=0),
         created_at=now,
         updated_at=now,
+        **fields,
     )
     session.add(video)
     await session.flush()
     await _write_items(session, video.id, anchors, tiles)
+    return video
+
+
+async def create_video(
+    session: AsyncSession, creator: CallingCreator, body: dict[str, Any], *, notice: timedelta
+) -> dict[str, Any]:
+    url, media_id = await _media_url(session, creator, body)
+    anchors, tiles = await _check_items(session, creator, body, body["duration_s"], notice)
+    fields = {
+        "title": body["title"],
+        "description": body.get("description") or "",
+        "media_url": url,
+        "media_id": media_id,
+        "poster_url": body.get("poster_url"),
+        "duration_s": body["duration_s"],
+    }
+    video = await _publish(session, creator_id=creator.creator_id, fields=fields, anchors=anchors, tiles=tiles)
     (read,) = await read_videos(session, [video])
     return read
 
@@ -154,25 +169,16 @@ async def create_replay(
 ) -> str:
     """A live's replay, posted for its host: the anchors are the live's pins, valid when they were made (a plan
     that has ended since does not take them away from the recording)."""
-    now = utcnow()
-    video = Video(
-        id=new_id("vid"),
-        creator_id=creator_id,
-        title=title[:200],
-        description="",
-        media_url=media_url,
-        media_id=None,
-        poster_url=None,
-        duration_s=duration_s,
-        views=0,
-        likes=0,
-        rank=feed_rank(now, views=0, likes=0),
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(video)
-    await session.flush()
-    await _write_items(session, video.id, [(a, Span(a["start_s"], a["end_s"])) for a in anchors], [])
+    fields = {
+        "title": title[:200],
+        "description": "",
+        "media_url": media_url,
+        "media_id": None,
+        "poster_url": None,
+        "duration_s": duration_s,
+    }
+    spans = [(a, Span(a["start_s"], a["end_s"])) for a in anchors]
+    video = await _publish(session, creator_id=creator_id, fields=fields, anchors=spans, tiles=[])
     return video.id
 
 
