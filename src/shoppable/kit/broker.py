@@ -38,8 +38,12 @@ class Broker(Protocol):
 
     async def last_seq(self, room: str) -> int: ...
 
-    async def count(self, room: str, delta: int) -> int:
-        """Move this process's count for the room (viewers) by ``delta``; the total over every process."""
+    def count(self, room: str, delta: int) -> None:
+        """Move this process's count for the room (its viewers) by ``delta``: in memory, shared lazily."""
+        ...
+
+    async def total(self, room: str) -> int:
+        """The room's count over every process."""
         ...
 
 
@@ -66,10 +70,11 @@ class MemoryBroker:
     async def last_seq(self, room: str) -> int:
         return self._seq.get(room, 0)
 
-    async def count(self, room: str, delta: int) -> int:
-        total = self._counts.get(room, 0) + delta
-        self._counts[room] = total
-        return total
+    def count(self, room: str, delta: int) -> None:
+        self._counts[room] = self._counts.get(room, 0) + delta
+
+    async def total(self, room: str) -> int:
+        return self._counts.get(room, 0)
 
 
 # INCR and PUBLISH in one atomic step, so the order messages are published in is the order of their numbers.
@@ -83,15 +88,19 @@ return seq
 class RedisBroker:
     """Many processes: numbers from a Redis counter per room, delivery through pub/sub (``SHOPPABLE_REDIS_URL``)."""
 
-    def __init__(self, url: str, prefix: str = "shoppable") -> None:
+    def __init__(self, url: str, prefix: str = "shoppable", max_connections: int = 32) -> None:
         import redis.asyncio as redis
 
-        self._redis = redis.from_url(url)
+        # A bounded pool that queues: a burst of thousands of joins waits for a connection instead of failing.
+        pool = redis.BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=10)
+        self._redis = redis.Redis(connection_pool=pool)
         self._prefix = prefix
         self._process = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._listener: asyncio.Task[None] | None = None
+        self._sharer: asyncio.Task[None] | None = None
         self._publish = self._redis.register_script(_PUBLISH)
-        self._counted: set[str] = set()
+        self._counts: dict[str, int] = {}
+        self._shared: dict[str, int] = {}
 
     def _channel(self, room: str) -> str:
         return f"{self._prefix}:room:{room}"
@@ -116,15 +125,34 @@ class RedisBroker:
                 deliver(message["channel"].decode()[prefix_length:], seq, data)
 
         self._listener = asyncio.get_running_loop().create_task(listen())
+        self._sharer = asyncio.get_running_loop().create_task(self._share_counts())
         self._pubsub = pubsub
 
+    async def _share_counts(self) -> None:
+        """Every second, this process's changed counts go to Redis in one round trip (not one per viewer)."""
+        while True:
+            await asyncio.sleep(1.0)
+            changed = {room: n for room, n in self._counts.items() if self._shared.get(room) != n}
+            if not changed:
+                continue
+            try:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for room, n in changed.items():
+                        pipe.hset(f"{self._prefix}:count:{room}", self._process, n)
+                    await pipe.execute()
+                self._shared.update(changed)
+            except (ConnectionError, OSError):  # pragma: no cover - next second
+                log.exception("could not share viewer counts with Redis")
+
     async def stop(self) -> None:
+        for task in (self._listener, self._sharer):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
             await self._pubsub.aclose()  # type: ignore[no-untyped-call]
-        for room in self._counted:
+        for room in self._shared:
             await self._redis.hdel(f"{self._prefix}:count:{room}", self._process)
         await self._redis.aclose()
 
@@ -135,11 +163,15 @@ class RedisBroker:
         value = await self._redis.get(f"{self._prefix}:seq:{room}")
         return int(value or 0)
 
-    async def count(self, room: str, delta: int) -> int:
-        key = f"{self._prefix}:count:{room}"
-        self._counted.add(room)
-        await self._redis.hincrby(key, self._process, delta)
-        return sum(int(v) for v in await self._redis.hvals(key))
+    def count(self, room: str, delta: int) -> None:
+        self._counts[room] = self._counts.get(room, 0) + delta
+
+    async def total(self, room: str) -> int:
+        """Every other process's last shared count, and this one's as it is now."""
+        shared = await self._redis.hgetall(f"{self._prefix}:count:{room}")
+        me = self._process.encode()
+        others = sum(int(n) for process, n in shared.items() if process not in (me, self._process))
+        return others + self._counts.get(room, 0)
 
 
 def broker_for(redis_url: str | None) -> Broker:

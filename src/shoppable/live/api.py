@@ -130,7 +130,7 @@ async def list_lives(
     "/lives/{live_id}", response_model=LiveRead, summary="A live: status, products, pin, flash sale, viewers (public)"
 )
 async def get_live(live_id: str, request: Request, session: DbSession) -> Response:
-    viewers = await _hub(request).broker.count(live_id, 0)
+    viewers = await _hub(request).broker.total(live_id)
     return json_response(await service.get_live(session, live_id, viewers=viewers))
 
 
@@ -254,7 +254,8 @@ async def room(websocket: WebSocket, live_id: str, token: str | None = None, sin
             return
     await websocket.accept()
     viewer = await hub.join(live_id)
-    count = await hub.broker.count(live_id, 1)
+    hub.broker.count(live_id, 1)
+    count = await hub.broker.total(live_id)
     sender: asyncio.Task[None] | None = None
     try:
         async with database.session(write=False) as session:
@@ -265,7 +266,7 @@ async def room(websocket: WebSocket, live_id: str, token: str | None = None, sin
         if since is not None:
             for message in hub.missed(viewer, since) or []:
                 await websocket.send_text(message)
-        await _publish_viewers(hub, live_id, count)
+        await _publish_viewers(hub, live_id)
         sender = asyncio.get_running_loop().create_task(_send(websocket, viewer))
         limit: RateLimit = app.state.chat_rate_limit
         while True:
@@ -299,8 +300,8 @@ async def room(websocket: WebSocket, live_id: str, token: str | None = None, sin
         hub.leave(viewer)
         if sender is not None:
             sender.cancel()
-        left = await hub.broker.count(live_id, -1)
-        await _publish_viewers(hub, live_id, left)
+        hub.broker.count(live_id, -1)
+        await _publish_viewers(hub, live_id)
 
 
 def _error(status: int, code: str, detail: str, **extra: Any) -> str:
@@ -316,9 +317,9 @@ def _error(status: int, code: str, detail: str, **extra: Any) -> str:
 _last_viewers: dict[str, float] = {}
 
 
-async def _publish_viewers(hub: Hub, live_id: str, count: int) -> None:
+async def _publish_viewers(hub: Hub, live_id: str) -> None:
     """The viewer count, at most every 2 s per room from this process (10,000 joins are not 10,000 events)."""
     now = time.monotonic()
     if now - _last_viewers.get(live_id, 0.0) >= 2.0:
         _last_viewers[live_id] = now
-        await hub.publish(live_id, "viewers", {"count": count})
+        await hub.publish(live_id, "viewers", {"count": await hub.broker.total(live_id)})

@@ -44,6 +44,7 @@ class Hub:
         self.broker = broker
         self.rooms: dict[str, Room] = {}
         self._publishing: set[asyncio.Task[None]] = set()  # held until done: the loop keeps only weak references
+        self._opening: dict[str, asyncio.Task[int]] = {}  # a room's first number, asked of the broker once
 
     async def start(self) -> None:
         await self.broker.start(self.deliver)
@@ -89,8 +90,13 @@ class Hub:
 
     async def join(self, room_id: str) -> Viewer:
         room = self.rooms.get(room_id)
-        if room is None:
-            room = self.rooms[room_id] = Room(seq=await self.broker.last_seq(room_id))
+        if room is None:  # a thousand viewers joining a new room ask the broker for its number once
+            opening = self._opening.get(room_id)
+            if opening is None:
+                opening = self._opening[room_id] = asyncio.get_running_loop().create_task(self.broker.last_seq(room_id))
+            seq = await opening
+            self._opening.pop(room_id, None)
+            room = self.rooms.get(room_id) or self.rooms.setdefault(room_id, Room(seq=seq))
         viewer = Viewer(room_id, room.seq)
         room.viewers.add(viewer)
         return viewer

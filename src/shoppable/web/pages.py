@@ -100,7 +100,7 @@ async def lives_page(request: Request, session: DbSession) -> HTMLResponse:
 @router.get("/lives/{live_id}", response_class=HTMLResponse)
 async def live_page(request: Request, live_id: str, session: DbSession) -> HTMLResponse:
     try:
-        viewers = await request.app.state.hub.broker.count(live_id, 0)
+        viewers = await request.app.state.hub.broker.total(live_id)
         live = await live_service.get_live(session, live_id, viewers=viewers)
     except ShoppableError as error:
         return templates.TemplateResponse(request, "not_found.html", {"detail": error.detail}, status_code=error.status)
