@@ -47,6 +47,8 @@ bench: install
 	$(BIN)/python bench/checkout.py
 	$(BIN)/python bench/hot_sku.py
 	$(BIN)/python bench/redirect.py
+	$(BIN)/python bench/live_fanout.py
+	$(BIN)/python bench/flash_sale.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

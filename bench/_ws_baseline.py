@@ -1,17 +1,20 @@
 """The baseline of bench/live_fanout.py: the `websockets` library alone, broadcasting to every viewer.
 
 `websockets.asyncio.server.serve` (permessage-deflate offered, as by default; pings every 20 s, as uvicorn's)
-on uvloop when installed; each viewer gets a ``state`` event on connecting, then every ``interval`` seconds
-one ~200-byte JSON event goes to all of them with ``websockets.asyncio.server.broadcast``, alternately
-``pinned`` and ``unpinned``, carrying its ``seq`` and ``sent``: ``time.monotonic()`` just before the broadcast
-(the viewers, on the same machine, subtract it from their own ``time.monotonic()``). No database, no app.
-Run: ``python bench/_ws_baseline.py PORT [INTERVAL]``; it serves until interrupted.
+on uvloop when installed; each viewer gets a ``state`` event on connecting. From SIGUSR1 until SIGUSR2, every
+``interval`` seconds one ~200-byte JSON event goes to all of them with ``websockets.asyncio.server.broadcast``,
+alternately ``pinned`` and ``unpinned``, carrying its ``seq`` and ``sent``: ``time.monotonic()`` just before
+the broadcast (the viewers, on the same machine, subtract it from their own ``time.monotonic()``). When a
+broadcast takes longer than the interval the next one follows at once (the schedule is not caught up).
+No database, no app. Run: ``python bench/_ws_baseline.py PORT [INTERVAL]``; it serves until interrupted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import signal
 import sys
 import time
 from datetime import UTC, datetime
@@ -41,17 +44,30 @@ def event(seq: int) -> str:
 
 async def ticker(interval: float) -> None:
     global SEQ
-    next_at = time.monotonic() + interval
+    next_at = time.monotonic()
     while True:
         await asyncio.sleep(max(0.0, next_at - time.monotonic()))
-        next_at += interval
+        next_at = max(next_at + interval, time.monotonic())
         SEQ += 1
         broadcast(VIEWERS, event(SEQ))
 
 
 async def main(port: int, interval: float) -> None:
+    loop = asyncio.get_running_loop()
+    ticking: list[asyncio.Task[None]] = []
+
+    def start() -> None:
+        if not ticking:
+            ticking.append(loop.create_task(ticker(interval)))
+
+    def stop() -> None:
+        while ticking:
+            ticking.pop().cancel()
+
+    loop.add_signal_handler(signal.SIGUSR1, start)
+    loop.add_signal_handler(signal.SIGUSR2, stop)
     async with serve(room, "127.0.0.1", port, ping_interval=20, ping_timeout=20, backlog=2048):
-        await ticker(interval)
+        await asyncio.Future()  # until interrupted
 
 
 if __name__ == "__main__":
@@ -63,7 +79,5 @@ if __name__ == "__main__":
         runner = asyncio.run
     else:
         runner = uvloop.run
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         runner(main(port, interval))
-    except KeyboardInterrupt:
-        pass

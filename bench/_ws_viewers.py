@@ -21,19 +21,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import time
 from collections import Counter
 from multiprocessing.connection import Connection
 from typing import Any
 
+from _live import raise_open_files
 from websockets.client import ClientProtocol
 from websockets.extensions.permessage_deflate import enable_client_permessage_deflate
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 from websockets.protocol import State
 from websockets.uri import parse_uri
-
-from _live import raise_open_files
 
 PIN_KINDS = (b"pinned", b"unpinned")
 
@@ -66,8 +66,7 @@ class Viewer(asyncio.Protocol):
     # --- asyncio.Protocol --------------------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = transport  # type: ignore[assignment]  # uvloop's transports are not asyncio's classes
         self.protocol.send_request(self.protocol.connect())
         self.flush()
 
@@ -175,19 +174,19 @@ class Viewer(asyncio.Protocol):
 
 
 async def connect(
-    target: list[Any], deflate: bool, timeout: float, at_by_seq: dict[int, tuple[str, Any]]
+    target: list[Any], deflate: bool, limit_s: float, at_by_seq: dict[int, tuple[str, Any]]
 ) -> tuple[Viewer | None, str | None]:
     host, port, path = target
     loop = asyncio.get_running_loop()
     ready: asyncio.Future[None] = loop.create_future()
     viewer = Viewer(f"ws://{host}:{port}{path}", deflate, ready, at_by_seq)
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(limit_s):
             await loop.create_connection(lambda: viewer, host, port)
             await ready
     except TimeoutError:
         viewer.fail("timeout")
-        return None, f"no state within {timeout:.0f} s"
+        return None, f"no state within {limit_s:.0f} s"
     except OSError as error:  # refused, too many open files, or our own ConnectionError from fail()
         viewer.fail(str(error))
         if type(error) is ConnectionError:
@@ -212,7 +211,8 @@ async def main(pipe: Connection, plan: dict[str, Any]) -> None:
             else:
                 failures[str(reason)] += 1
         if failures and not any(viewer for viewer, _ in group):
-            failures["not attempted: the previous batch failed entirely"] += len(targets) - start - batch
+            if len(targets) > start + batch:
+                failures["not attempted: the previous batch failed entirely"] += len(targets) - start - batch
             break
     pipe.send(
         (
@@ -220,6 +220,8 @@ async def main(pipe: Connection, plan: dict[str, Any]) -> None:
             {
                 "connected": len(viewers),
                 "failures": dict(failures),
+                # How many handshakes the server accepted permessage-deflate in (it may decline the offer).
+                "deflated": sum(1 for viewer in viewers if viewer.protocol.extensions),
                 "seconds": time.monotonic() - began,
                 "cpu": time.process_time() - cpu_began,
             },
@@ -234,6 +236,7 @@ async def main(pipe: Connection, plan: dict[str, Any]) -> None:
         if command == "stop":
             break
     loop.remove_reader(pipe.fileno())
+    os.set_blocking(pipe.fileno(), True)  # uvloop made it non-blocking; the result is larger than a pipe buffer
     for viewer in viewers:
         viewer.stopping = True
         if viewer.transport is not None:

@@ -18,7 +18,8 @@ Latency is a viewer's `time.monotonic()` on receiving a pinned/unpinned event mi
 `time.monotonic()` just before sending the request that made it (one clock for every process of the
 machine), so it includes the pin's HTTP request and database commit; each event is matched to its request by
 its `at` (publish time) falling between two sends. The baseline's events carry their own send time. Reported
-over every (viewer, event) pair: p50/p95/p99, the share within 500 ms (pairs never delivered count as late),
+over every (viewer, event) pair: p50/p95/p99 and the share within 500 ms (pairs never delivered count as the
+latest: a percentile that falls on them reads "undelivered"),
 viewers the server closed during the run, seq gaps, and CPU (server processes during the pins; per join).
 Run: `.venv/bin/python bench/live_fanout.py [--viewers 1000,5000,10000] [--seconds 10] [--client-procs 2]
 [--setups single,redis,baseline] [--engine postgresql|sqlite]`. Needs Redis for `redis` (`--redis-url`,
@@ -54,7 +55,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _orders  # noqa: E402
 import _ws_viewers  # noqa: E402
 from _live import on_air, raise_open_files  # noqa: E402
-from _loadgen import percentile  # noqa: E402
 from _report import write_section  # noqa: E402
 from _server import free_port  # noqa: E402
 
@@ -85,6 +85,7 @@ class Run:
     setup: str
     asked: int
     connected: int = 0
+    deflated: int = 0  # viewers whose handshake negotiated permessage-deflate
     failures: Counter[str] = field(default_factory=Counter)
     connect_s: float = 0.0
     join_cpu_ms: float = float("nan")  # server CPU per viewer joined
@@ -94,14 +95,20 @@ class Run:
     ops_with_many: int = 0
     latencies: list[float] = field(default_factory=list)
     by_server: dict[str, list[float]] = field(default_factory=dict)
+    viewers_by_server: Counter[str] = field(default_factory=Counter)
+    event_medians: list[float] = field(default_factory=list)  # per event, the median over its viewers, sorted
     expected_pairs: int = 0
     dropped: int = 0
+    request_s: list[float] = field(default_factory=list)  # how long each pin request took, sorted
+    sending_s: float = 0.0  # from the first pin (or broadcast) to the end of the last
+    scheduled: int = 0  # pins (or broadcasts) the schedule asks for
+    silent: int = 0  # viewers that received none of the run's pin events
     close_codes: Counter[str] = field(default_factory=Counter)
     gaps: int = 0
     viewers_with_gaps: int = 0
     disorder: int = 0
     other: Counter[str] = field(default_factory=Counter)
-    server_cores: float = float("nan")  # server CPU seconds per second during the pins
+    server_cores: float = float("nan")  # server CPU seconds per second from the first pin to the last
     redis_cores: float | None = None
     loadgen_cores: float = float("nan")
     rss_mib: float = float("nan")
@@ -154,7 +161,9 @@ def baseline_server(workdir: Path, interval: float) -> Iterator[Server]:
             process.wait()
 
 
-def start_servers(setup: str, size: int, env: dict[str, str], args: argparse.Namespace, stack: ExitStack) -> list[Server]:
+def start_servers(
+    setup: str, size: int, env: dict[str, str], args: argparse.Namespace, stack: ExitStack
+) -> list[Server]:
     workdir: Path = args.workdir
     if setup == "baseline":
         return [stack.enter_context(baseline_server(workdir, args.interval))]
@@ -200,20 +209,40 @@ def redis_cpu(pid: int | None) -> float | None:
         return None
 
 
-LOG_NOISE = re.compile(r'"WebSocket /ws/|connection (open|closed)|Started server process|Waiting for application|'
-                       r"Application startup|Uvicorn running|Shutting down|Application shutdown|Finished server process|"
-                       r"Waiting for (background tasks|connections) to close")
+LOG_NOISE = re.compile(
+    r'"WebSocket /ws/|connection (open|closed)|Started server process|Waiting for application|Application startup|'
+    r"Uvicorn running|Shutting down|Application shutdown|Finished server process|Waiting for (background tasks|"
+    r"connections) to close|Exception in ASGI application"
+)
+FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)')
 
 
 def log_findings(log: Path | None, limit: int = 8) -> list[str]:
-    """Lines of a server log that are not the usual per-connection and start/stop lines (counted, first few)."""
+    """What a server log says besides connections opening and closing: each traceback as its exception and its
+    two innermost shoppable frames (counted), and other lines (counted, numbers masked)."""
     if log is None or not log.exists():
         return []
     counts: Counter[str] = Counter()
-    for line in log.read_text(errors="replace").splitlines():
-        if line.strip() and not LOG_NOISE.search(line):
+    lines = log.read_text(errors="replace").splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("Traceback (most recent call last)"):
+            frames: list[str] = []
+            i += 1
+            while i < len(lines) and (lines[i].startswith(" ") or not lines[i].strip()):
+                frame = FRAME.match(lines[i])
+                if frame and "/shoppable/" in frame["file"] and "site-packages" not in frame["file"]:
+                    code = lines[i + 1].strip() if i + 1 < len(lines) else ""
+                    short = frame["file"].split("/src/shoppable/", 1)[-1]
+                    frames.append(f"{short}:{frame['line']} {frame['function']} `{code}`")
+                i += 1
+            error = lines[i].strip() if i < len(lines) else "?"
+            counts[f"{error} at " + (" → ".join(frames[-2:]) or "no shoppable frame")] += 1
+        elif line.strip() and not LOG_NOISE.search(line) and not line.startswith(("The above exception", "During")):
             counts[re.sub(r"\d+", "N", line.strip())[:200]] += 1
-    return [f"{n}× {line}" for line, n in counts.most_common(limit)]
+        i += 1
+    return [f"{n:,}× {text}" for text, n in counts.most_common(limit)]
 
 
 # --- viewers ---------------------------------------------------------------------------------------------------
@@ -224,7 +253,7 @@ def spawn_viewers(
 ) -> list[tuple[multiprocessing.process.BaseProcess, Any]]:
     context = multiprocessing.get_context("spawn")
     procs = max(1, min(args.client_procs, size))
-    children = []
+    children: list[tuple[multiprocessing.process.BaseProcess, Any]] = []
     for p in range(procs):
         count = size // procs + (1 if p < size % procs else 0)
         targets = [["127.0.0.1", servers[j % len(servers)].port, path] for j in range(count)]
@@ -262,6 +291,7 @@ def host_pins(base: str, live_id: str, host: dict[str, str], product_id: str, ar
         for k in range(round(args.seconds / args.interval)):
             time.sleep(max(0.0, start + k * args.interval - time.monotonic()))
             mono, wall = time.monotonic(), time.time()
+            status: int | str
             try:
                 if k % 2 == 0:
                     status = client.post(path, json={"product_id": product_id}).status_code
@@ -269,7 +299,7 @@ def host_pins(base: str, live_id: str, host: dict[str, str], product_id: str, ar
                     status = client.delete(path).status_code
             except httpx.HTTPError as error:
                 status = type(error).__name__
-            sent.append((mono, wall, status))
+            sent.append((mono, wall, status, time.monotonic() - mono))
     return sent
 
 
@@ -321,6 +351,7 @@ def measure(
     for _, pipe in children:
         ready = receive(pipe, "ready", batches * args.connect_timeout + 60)
         run.connected += ready["connected"]
+        run.deflated += ready["deflated"]
         run.failures.update(ready["failures"])
     run.connect_s = time.monotonic() - began
     if run.connected:
@@ -341,14 +372,18 @@ def measure(
     for _, pipe in children:
         pipe.send("go")
     if run.setup == "baseline":
+        os.kill(servers[0].pid, signal.SIGUSR1)  # start broadcasting
         time.sleep(args.seconds)
+        os.kill(servers[0].pid, signal.SIGUSR2)
         sends: list[Any] = []
     else:
         sends = host_pins(servers[0].base, seeded.live_id, seeded.host, seeded.products[0], args)
     stopped_sending = time.monotonic()
+    run.server_cores = (server_cpu(servers) - cpu0) / (stopped_sending - go)
+    run.sending_s = stopped_sending - go
+    run.scheduled = round(args.seconds / args.interval)
     time.sleep(args.grace)
     window = time.monotonic() - go
-    run.server_cores = (server_cpu(servers) - cpu0) / window
     redis1 = redis_cpu(rpid)
     if redis0 is not None and redis1 is not None:
         run.redis_cores = (redis1 - redis0) / window
@@ -370,8 +405,9 @@ def measure(
                 sent_at[seq] = sent
         run.events = len(sent_at)
     else:
-        good = [(mono, wall_time) for mono, wall_time, status in sends if status == 200]
-        run.ops_failed.update(str(status) for _, _, status in sends if status != 200)
+        good = [(mono, wall_time) for mono, wall_time, status, _ in sends if status == 200]
+        run.ops_failed.update(str(status) for _, _, status, _ in sends if status != 200)
+        run.request_s = sorted(took for _, _, _, took in sends)
         walls = [wall_time for _, wall_time in good]
         answered: Counter[int] = Counter()
         for seq, (_, at) in at_by_seq.items():
@@ -383,14 +419,20 @@ def measure(
         run.ops_without_event = sum(1 for k in range(len(good)) if not answered[k])
         run.ops_with_many = sum(1 for n in answered.values() if n > 1)
     port_label = {server.port: server.label for server in servers}
+    per_event: dict[int, list[float]] = {}
     for result in results:
         for viewer in result["viewers"]:
             label = port_label.get(viewer["port"], "?")
+            run.viewers_by_server[label] += 1
+            got = 0
             for seq, received in viewer["pins"]:
                 if seq in sent_at:
                     latency = received - sent_at[seq]
                     run.latencies.append(latency)
                     run.by_server.setdefault(label, []).append(latency)
+                    per_event.setdefault(seq, []).append(latency)
+                    got += 1
+            run.silent += 0 if got else 1
             if viewer["closed"] is not None:
                 run.dropped += 1
                 _, code, how = viewer["closed"]
@@ -403,13 +445,20 @@ def measure(
     run.latencies.sort()
     for values in run.by_server.values():
         values.sort()
+    run.event_medians = sorted(sorted(values)[len(values) // 2] for values in per_event.values())
 
 
 # --- report ----------------------------------------------------------------------------------------------------
 
 
-def ms(values: list[float], fraction: float) -> str:
-    return f"{percentile(values, fraction) * 1000:,.0f} ms" if values else "–"
+def ms(values: list[float], fraction: float, expected: int | None = None) -> str:
+    """A percentile of the delivered latencies ``values`` (sorted) among ``expected`` pairs, the undelivered
+    ones counting as the latest."""
+    total = max(expected or 0, len(values))
+    if not total:
+        return "–"
+    at = min(total - 1, int(fraction * total))
+    return f"{values[at] * 1000:,.0f} ms" if at < len(values) else "undelivered"
 
 
 def row(run: Run) -> str:
@@ -420,9 +469,9 @@ def row(run: Run) -> str:
     verdict = "yes" if run.met else "**no**"
     redis = f" + Redis {run.redis_cores:.2f}" if run.redis_cores is not None else ""
     gaps = f"{run.gaps:,} ({run.viewers_with_gaps:,} viewers)" if run.gaps else "0"
+    p50, p95, p99 = (ms(run.latencies, fraction, run.expected_pairs) for fraction in (0.5, 0.95, 0.99))
     return (
-        f"| {SETUPS[run.setup]} | {connected} | {ms(run.latencies, 0.5)} | {ms(run.latencies, 0.95)} "
-        f"| {ms(run.latencies, 0.99)} | {share} | {verdict} | {run.dropped:,} | {gaps} "
+        f"| {SETUPS[run.setup]} | {connected} | {p50} | {p95} | {p99} | {share} | {verdict} | {run.dropped:,} | {gaps} "
         f"| {run.server_cores:.2f}{redis} | {run.join_cpu_ms:.1f} ms | {run.loadgen_cores:.2f} |"
     )
 
@@ -436,9 +485,25 @@ def notes(run: Run) -> list[str]:
     if run.failures:
         failed = "; ".join(f"{n:,}× {reason}" for reason, n in run.failures.most_common())
         out.append(f"{name}: viewers that did not connect: {failed}.")
+    if run.event_medians:
+        medians = run.event_medians
+        if run.request_s:
+            request = (
+                f"; the {len(run.request_s)} pin requests took p50 {ms(run.request_s, 0.5)}, max "
+                f"{run.request_s[-1] * 1000:,.0f} ms, {run.sending_s:.1f} s in all"
+            )
+        else:
+            request = f"; {run.events} broadcasts in {run.sending_s:.1f} s ({run.scheduled} scheduled)"
+        out.append(
+            f"{name}: per event, the median latency over its viewers: best {medians[0] * 1000:,.0f} ms, median "
+            f"{medians[len(medians) // 2] * 1000:,.0f} ms, worst {medians[-1] * 1000:,.0f} ms{request}; server RSS "
+            f"{run.rss_mib:,.0f} MiB with the viewers connected ({run.connect_s:.0f} s to connect them)."
+        )
     if len(run.by_server) > 1:
         parts = [
-            f"{label}: p50 {ms(values, 0.5)}, p95 {ms(values, 0.95)}, p99 {ms(values, 0.99)}"
+            f"{label}: p50 {ms(values, 0.5, run.events * run.viewers_by_server[label])}, "
+            f"p95 {ms(values, 0.95, run.events * run.viewers_by_server[label])}, "
+            f"p99 {ms(values, 0.99, run.events * run.viewers_by_server[label])}"
             for label, values in sorted(run.by_server.items())
         ]
         out.append(f"{name}: viewers on process " + "; on ".join(parts) + " (the host pins through A).")
@@ -447,6 +512,11 @@ def notes(run: Run) -> list[str]:
         out.append(
             f"{name}: {missing:,} of {run.expected_pairs:,} (viewer, event) pairs never delivered before the end "
             f"({run.events} events × {run.connected:,} viewers)."
+        )
+    if run.silent:
+        out.append(
+            f"{name}: viewers that had their `state` but then received none of the {run.events} pin events: "
+            f"{run.silent:,}."
         )
     if run.ops_failed:
         out.append(f"{name}: pin requests that failed: {dict(run.ops_failed)}.")
@@ -462,6 +532,23 @@ def notes(run: Run) -> list[str]:
     if run.other:
         out.append(f"{name}: other messages: {dict(run.other)}.")
     return out
+
+
+def deflation(runs: list[Run]) -> str:
+    """Which servers took up the viewers' permessage-deflate offer (and so compress every event per socket)."""
+    took = {
+        SETUPS[setup]: sum(r.deflated for r in runs if r.setup == setup)
+        / max(1, sum(r.connected for r in runs if r.setup == setup))
+        for setup in dict.fromkeys(r.setup for r in runs)
+    }
+    accepted = [name for name, share in took.items() if share > 0.5]
+    declined = [name for name, share in took.items() if share <= 0.5]
+    parts = []
+    if accepted:
+        parts.append(f"accepted, so compressing every event per socket, by: {', '.join(accepted)}")
+    if declined:
+        parts.append(f"declined by: {', '.join(declined)}")
+    return "; ".join(parts)
 
 
 def main() -> None:
@@ -527,16 +614,18 @@ def main() -> None:
         f"{args.interval * 1000:.0f} ms for {args.seconds:g} s (`POST`/`DELETE /api/v1/lives/{{id}}/pin`, sequential, "
         "one keep-alive connection). Latency: a viewer's `time.monotonic()` at receipt minus the host's just before "
         "sending the request (same machine, same clock), so it includes the request and its database commit "
-        f"({args.engine}); over every (viewer, event) pair; pairs never delivered (within {args.grace:g} s after "
-        "the last pin) count as late. Setups, each in fresh processes: one `shoppable serve` (one uvicorn worker, "
+        f"({args.engine}); over every (viewer, event) pair of the viewers connected; pairs never delivered (within "
+        f"{args.grace:g} s after the last pin) count as the latest (a percentile falling on them reads "
+        '"undelivered"). Setups, each in fresh processes: one `shoppable serve` (one uvicorn worker, '
         "in-memory broker); two `shoppable serve` through Redis pub/sub, half of the viewers on each, the host "
         "pinning through the first; and the `websockets` library alone (`serve` + `broadcast` of a ~200-byte JSON "
         f"every {args.interval * 1000:.0f} ms, measured from its embedded send time: no request, no database) as "
         f"the baseline. Viewers: {args.client_procs} load-generator processes (asyncio on uvloop, the `websockets` "
         "sans-I/O client protocol, permessage-deflate "
-        + ("not offered" if args.no_deflate else "offered as browsers do, so the server compresses per socket")
+        + ("not offered" if args.no_deflate else f"offered as browsers do; {deflation(runs)}")
         + f"), connecting {args.batch} at a time until every viewer has its `state`; they share the 2 cores with "
-        "the server. Server CPU is in cores (CPU seconds per second) during the pins; join cost is server CPU "
+        "the server. Server CPU is in cores (CPU seconds per second of the server processes) from the first pin "
+        "(or broadcast) to the last; join cost is server CPU "
         "per viewer while they connected (handshake, `state` snapshot from the database). Dropped: viewers the "
         f"server closed. Reproduce: `.venv/bin/python bench/live_fanout.py` (options `--viewers`, `--seconds`, "
         f"`--client-procs`, `--setups`). Target from the issue: {TARGET_VIEWERS:,} viewers on this 2-core "

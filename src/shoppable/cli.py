@@ -58,6 +58,9 @@ def serve(
         proxy_headers=True,
         access_log=access_log,
         server_header=False,  # no version to fingerprint, and a header less on every response
+        # Live rooms send each event's bytes to every viewer: compressing per socket would redo the work per
+        # viewer (and keep a compressor's memory for each), so WebSocket messages go uncompressed.
+        ws_per_message_deflate=False,
     )
 
 
