@@ -255,9 +255,9 @@ async def room(websocket: WebSocket, live_id: str, token: str | None = None, sin
     await websocket.accept()
     viewer = await hub.join(live_id)
     hub.broker.count(live_id, 1)
-    count = await hub.broker.total(live_id)
     sender: asyncio.Task[None] | None = None
     try:
+        count = await hub.broker.total(live_id)
         async with database.session(write=False) as session:
             live = await session.get(Live, live_id)
             assert live is not None

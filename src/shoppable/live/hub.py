@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,11 +46,31 @@ class Hub:
         self.rooms: dict[str, Room] = {}
         self._publishing: set[asyncio.Task[None]] = set()  # held until done: the loop keeps only weak references
         self._opening: dict[str, asyncio.Task[int]] = {}  # a room's first number, asked of the broker once
+        self._settler: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.broker.start(self.deliver)
+        self._settler = asyncio.get_running_loop().create_task(self._freeze_when_settled())
+
+    async def _freeze_when_settled(self, every_s: float = 5.0, growth: int = 500) -> None:
+        """Once many viewers have joined and stay, keep their objects out of the collector's full passes
+        (``gc.freeze``): measured, a full pass over 10,000 viewers' objects held the loop for 1.4 to 1.8 s, and
+        every room's broadcasts behind it. Frozen objects are still freed by reference counting when a viewer
+        leaves; only cyclic garbage made before a freeze waits, bounded by how rarely the audience grows."""
+        frozen_at = 0
+        while True:
+            await asyncio.sleep(every_s)
+            watching = sum(len(room.viewers) for room in self.rooms.values())
+            if watching - frozen_at >= growth:
+                gc.collect(1)
+                gc.freeze()
+                frozen_at = watching
+            elif watching < frozen_at:
+                frozen_at = watching
 
     async def stop(self) -> None:
+        if self._settler is not None:
+            self._settler.cancel()
         for room in self.rooms.values():
             for viewer in room.viewers:
                 with contextlib.suppress(asyncio.QueueFull):
