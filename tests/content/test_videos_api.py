@@ -122,6 +122,8 @@ async def test_only_its_creator_edits_a_video_and_anchors_can_be_added_later(cli
         headers=s.creator.headers,
     )
     assert bad.status_code == 422
+    untitled = await client.patch(f"/api/v1/videos/{video['id']}", json={"title": None}, headers=s.creator.headers)
+    assert (untitled.status_code, untitled.json()["errors"][0]["loc"]) == (422, ["body", "title"])
     assert (await client.get(f"/api/v1/videos/{video['id']}")).json()["anchors"][0]["start_s"] == 12
 
 

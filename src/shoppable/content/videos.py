@@ -190,6 +190,8 @@ async def update_video(
     video = await session.scalar(select(Video).where(Video.id == video_id).with_for_update())
     if video is None or video.creator_id != creator.creator_id:
         raise not_found("Video")
+    if "title" in changes and not changes["title"]:
+        raise _invalid([{"loc": ["body", "title"], "msg": "a video keeps a title"}])
     for name in ("title", "description", "poster_url"):
         if name in changes:
             setattr(video, name, changes[name] or ("" if name == "description" else None))
