@@ -89,6 +89,9 @@ async def test_plans_are_validated_by_kind(client: httpx.AsyncClient) -> None:
         ),
         ({"kind": "shop", "ends_at": "2001-01-01T00:00:00Z"}, "validation_error", ["body", "ends_at"]),
     ]
+    archived = await create_product(client, listing.seller, shop_id)
+    await client.delete(f"/api/v1/products/{archived['id']}", headers=listing.seller.headers)
+    cases.append(({"kind": "open", "product_ids": [archived["id"]]}, "product_unavailable", ["body", "product_ids", 0]))
     for body, code, loc in cases:
         response = await client.post(
             f"/api/v1/shops/{shop_id}/affiliate-plans",

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from tests.content.samples import png
 from tests.helpers import Account, Listing, become_creator, buy, list_product, open_plan, register, unique
 
 
@@ -237,3 +238,16 @@ async def test_buying_through_the_showcase_credits_the_showcase(client: httpx.As
         s.profile["id"],
         200,
     )
+
+
+async def test_a_video_plays_an_upload_of_its_creator_or_an_external_url(client: httpx.AsyncClient) -> None:
+    s = await studio(client)
+    body = video_body(s.product_id, tiles=[])
+    body.pop("media_url")
+    missing = await client.post("/api/v1/videos", json=body, headers=s.creator.headers)
+    assert (missing.status_code, missing.json()["errors"][0]["loc"]) == (422, ["body", "media_url"])
+    stranger = await register(client)
+    theirs = await client.post("/api/v1/media", files={"file": ("a.png", png(), "image/png")}, headers=stranger.headers)
+    for media_id in (theirs.json()["id"], "med_missing"):
+        refused = await client.post("/api/v1/videos", json={**body, "media_id": media_id}, headers=s.creator.headers)
+        assert (refused.status_code, refused.json()["errors"][0]["loc"]) == (422, ["body", "media_id"])

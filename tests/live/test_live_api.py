@@ -231,3 +231,30 @@ async def test_a_pin_or_flash_sale_in_a_rolled_back_transaction_is_never_broadca
     assert committed.status_code == 200
     await asyncio.sleep(0.05)
     assert hub.rooms[air.live["id"]].seq == before + 1
+
+
+async def test_only_the_host_runs_the_live(client: httpx.AsyncClient) -> None:
+    air = await on_air(client)
+    stranger = await register(client)
+    product = air.listing.product["id"]
+    sale = {"variant_id": air.variant, "price": 100, "quantity": 1, "duration_s": 60}
+    coupon = {"code": "NOPE10", "discount_bps": 1000, "total_cap": 1}
+    for method, path, body in (
+        ("POST", "/pin", {"product_id": product}),
+        ("DELETE", "/pin", None),
+        ("POST", "/flash-sales", sale),
+        ("POST", "/coupons", coupon),
+        ("POST", "/moderation", {"user_id": air.host.id, "action": "ban"}),
+        ("POST", "/end", None),
+    ):
+        response = await client.request(method, f"{air.path}{path}", json=body, headers=stranger.headers)
+        assert (response.status_code, response.json()["code"]) == (403, "forbidden"), path
+    # The product's shop may start a flash sale in someone else's live.
+    by_shop = await client.post(f"{air.path}/flash-sales", json=sale, headers=air.listing.seller.headers)
+    assert by_shop.status_code == 201, by_shop.text
+    again = await client.post(f"{air.path}/flash-sales", json=sale, headers=air.host.headers)
+    assert (again.status_code, again.json()["code"]) == (409, "flash_sale_running")
+    other = await list_product(client, (100, 5))
+    foreign = {**sale, "variant_id": other.variant_ids[0]}
+    refused = await client.post(f"{air.path}/flash-sales", json=foreign, headers=air.host.headers)
+    assert (refused.status_code, refused.json()["errors"][0]["loc"]) == (422, ["body", "variant_id"])

@@ -137,7 +137,3 @@ class Hub:
         if not kept or kept[0][0] != since + 1:
             return None
         return [message for _, message in kept]
-
-    def local_viewers(self, room_id: str) -> int:
-        room = self.rooms.get(room_id)
-        return len(room.viewers) if room else 0
