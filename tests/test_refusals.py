@@ -9,6 +9,12 @@ from tests.helpers import Account, create_product, create_shop, register
 
 PROTECTED = [
     ("GET", "/api/v1/me"),
+    ("GET", "/api/v1/me/addresses"),
+    ("POST", "/api/v1/me/addresses"),
+    ("DELETE", "/api/v1/me/addresses/adr_any"),
+    ("GET", "/api/v1/me/cards"),
+    ("POST", "/api/v1/me/cards"),
+    ("DELETE", "/api/v1/me/cards/card_any"),
     ("DELETE", "/api/v1/auth/token"),
     ("POST", "/api/v1/shops"),
     ("POST", "/api/v1/shops/{shop}/api-keys"),
@@ -120,7 +126,9 @@ def test_every_route_in_the_schema_is_covered(app: object) -> None:
             .replace("{handle}", "somebody")
             .replace("{video_id}", "vid_any")
             .replace("{live_id}", "live_any")
-            .replace("{code}", "CODE"),
+            .replace("{code}", "CODE")
+            .replace("{address_id}", "adr_any")
+            .replace("{card_id}", "card_any"),
         )
         for m, p in routes - public
     }

@@ -35,7 +35,9 @@ from shoppable.order import api as order_api
 from shoppable.payment.payout_provider import PayoutProvider, TestPayoutProvider
 from shoppable.payment.provider import PaymentProvider
 from shoppable.payment.test_provider import TestPaymentProvider
-from shoppable.web import pages
+from shoppable.web import docs, pages
+from shoppable.web.errors import page_error
+from shoppable.web.pages import install_pages
 from shoppable.worker import Worker
 
 
@@ -109,6 +111,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         summary="Social commerce API: catalogs, creators, affiliate plans, live shopping.",
         default_response_class=FastJSONResponse,
         lifespan=lifespan,
+        docs_url=None,  # served from vendored files by web/docs.py: no CDN, no inline script
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.database = db
@@ -124,7 +128,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     (settings.var_dir / "tmp").mkdir(parents=True, exist_ok=True)
     click_writer = ClickWriter(db, settings.click_flush_ms / 1000)
     app.state.click_writer = click_writer
-    install_error_handlers(app)
+    install_error_handlers(app, page_error)
     app.add_middleware(RequestIdMiddleware)
     redirector = Redirector(
         db,
@@ -144,7 +148,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(live_api.router)
     app.include_router(live_api.sockets)
     app.include_router(content_api.files)  # before the /media mount, which would otherwise take the path
-    app.include_router(pages.router)
+    install_pages(app)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")
 
     media = settings.var_dir / "media"

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     secret_key: str = DEMO_SECRET
     var_dir: Path = Path("var")
     access_token_ttl_s: int = 60 * 60 * 24 * 30
+    session_ttl_days: int = Field(14, ge=1, le=365, description="A browser stays signed in this long")
     idempotency_ttl_hours: int = 24
     import_max_bytes: int = 200 * 1024 * 1024
     # Argon2 cost: the library defaults (64 MiB, t=3) in production; tests may lower them.

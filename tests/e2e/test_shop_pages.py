@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 
 import httpx
@@ -10,16 +9,9 @@ import pytest
 
 from tests.helpers import create_product, create_shop, register, serving, unique
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
+
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture

@@ -165,10 +165,23 @@ async def test_after_shipping_only_the_shop_cancels_and_stock_stays_out(client: 
     )
     oid = order["id"]
     await _post(client, f"/api/v1/orders/{oid}/ship", seller, {"carrier": "DHL", "tracking_number": "1"})
-    assert (await _post(client, f"/api/v1/orders/{oid}/cancel", buyer)).status_code == 403
+    by_buyer = await _post(client, f"/api/v1/orders/{oid}/cancel", buyer)
+    assert (by_buyer.status_code, by_buyer.json()["code"]) == (409, "invalid_transition")
+    assert "already shipped" in by_buyer.json()["detail"]
+    assert "return" in by_buyer.json()["detail"]
     cancelled = await _post(client, f"/api/v1/orders/{oid}/cancel", seller, {"reason": "lost in transit"})
     assert cancelled.json()["status"] == "cancelled"
     assert await stock_of(client, product["id"], variants[0]) == 8  # the parcel left: nothing to put back
+
+
+async def test_a_delivered_order_is_a_return_not_a_cancel_for_the_buyer(client: httpx.AsyncClient, sale: dict) -> None:
+    seller, buyer, oid = sale["seller"], sale["buyer"], sale["order"]["id"]
+    await _post(client, f"/api/v1/orders/{oid}/ship", seller, {"carrier": "DHL", "tracking_number": "1"})
+    assert (await _post(client, f"/api/v1/orders/{oid}/deliver", seller)).json()["status"] == "delivered"
+    by_buyer = await _post(client, f"/api/v1/orders/{oid}/cancel", buyer)
+    assert (by_buyer.status_code, by_buyer.json()["code"]) == (409, "invalid_transition")
+    assert "request a return" in by_buyer.json()["detail"]
+    assert (await client.get(f"/api/v1/orders/{oid}", headers=buyer.headers)).json()["status"] == "delivered"
 
 
 async def test_partial_refunds_are_pro_rata_and_never_exceed_what_was_paid(

@@ -32,7 +32,8 @@ def test_allowed_transitions(status: OrderStatus, event: OrderEvent, actor: Acto
     ("status", "event", "actor", "code"),
     [
         (S.PAID, E.SHIP, A.BUYER, "forbidden"),  # a shopper cannot ship
-        (S.SHIPPED, E.CANCEL, A.BUYER, "forbidden"),  # buyers cancel only until shipping
+        (S.SHIPPED, E.CANCEL, A.BUYER, "invalid_transition"),  # their order, but it has shipped: a return
+        (S.DELIVERED, E.CANCEL, A.BUYER, "invalid_transition"),
         (S.DELIVERED, E.CANCEL, A.SHOP, "invalid_transition"),  # shops only until delivery
         (S.COMPLETED, E.CANCEL, A.SHOP, "invalid_transition"),
         (S.CANCELLED, E.PAY, A.SYSTEM, "invalid_transition"),

@@ -8,10 +8,14 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoppable.identity import service
+from shoppable.identity import service, sessions
 from shoppable.identity.rules import CallingCreator, Principal
 from shoppable.kit.deps import DbSession, get_database
 from shoppable.kit.errors import ShoppableError
+from shoppable.kit.security import CSRF_HEADER, csrf_matches
+
+SESSION_COOKIE = "shoppable_session"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _bearer = OAuth2PasswordBearer(
     tokenUrl="/api/v1/auth/token",
@@ -39,13 +43,34 @@ async def _authenticated(session: AsyncSession, token: str) -> Principal:
     return principal
 
 
-async def _optional_principal(session: DbSession, token: Annotated[str | None, Depends(_bearer)]) -> Principal | None:
-    return await _authenticated(session, token) if token else None
+async def principal_from_cookie(session: AsyncSession, request: Request) -> Principal | None:
+    """The signed-in user of the page session cookie (page JavaScript calls the API with it). A request that
+    changes anything must carry the page's CSRF token in ``X-CSRF-Token``: 403 ``csrf_failed`` otherwise."""
+    signed = await sessions.signed_in(session, request.cookies.get(SESSION_COOKIE))
+    if signed is None:
+        return None
+    if request.method not in _SAFE_METHODS:
+        secret = request.app.state.settings.secret_key
+        if not csrf_matches(secret, signed.session_id, request.headers.get(CSRF_HEADER)):
+            raise ShoppableError(
+                "csrf_failed", 403, "This request needs the page's CSRF token in the X-CSRF-Token header."
+            )
+    return Principal(user_id=signed.user_id)
+
+
+async def _optional_principal(
+    request: Request, session: DbSession, token: Annotated[str | None, Depends(_bearer)]
+) -> Principal | None:
+    if token:
+        return await _authenticated(session, token)
+    return await principal_from_cookie(session, request)
 
 
 async def _principal(principal: Annotated[Principal | None, Depends(_optional_principal)]) -> Principal:
     if principal is None:
-        raise ShoppableError("not_authenticated", 401, "This needs a bearer token.", headers=_UNAUTHORIZED)
+        raise ShoppableError(
+            "not_authenticated", 401, "This needs a bearer token or a signed-in session.", headers=_UNAUTHORIZED
+        )
     return principal
 
 
@@ -67,7 +92,7 @@ async def _creator(session: DbSession, user: Annotated[Principal, Depends(_user)
 
 async def _user_outside_transaction(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
     async with get_database(request).session(write=False) as session:
-        principal = await _authenticated(session, token) if token else None
+        principal = await _authenticated(session, token) if token else await principal_from_cookie(session, request)
     return await _user(await _principal(principal))
 
 

@@ -74,3 +74,35 @@ class Creator(Base):
     bio: Mapped[str] = mapped_column(String(500), default="")
     avatar_url: Mapped[str | None] = mapped_column(String(2048))
     created_at: Mapped[datetime]
+
+
+class WebSession(Base):
+    """A browser session: the cookie holds an opaque secret, only its SHA-256 is stored; revocable like a token."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class SavedAddress(Base):
+    """A shipping address a user keeps for checkout (the shape of an order's ``shipping_address``)."""
+
+    __tablename__ = "saved_addresses"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    line1: Mapped[str] = mapped_column(String(200))
+    line2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100))
+    postal_code: Mapped[str] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime]

@@ -47,12 +47,18 @@ async def register_user(session: AsyncSession, *, email: str, password: str, nam
     return user
 
 
-async def issue_token(session: AsyncSession, *, email: str, password: str) -> IssuedToken:
+async def verify_credentials(session: AsyncSession, *, email: str, password: str) -> User:
+    """The active user with this email and password; 401 ``invalid_credentials`` otherwise (as slow either way)."""
     user = await session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
         await passwords.burn_verify(password)
     if user is None or not user.is_active or not await passwords.verify_password(user.password_hash, password):
         raise ShoppableError("invalid_credentials", 401, "Wrong email or password.")
+    return user
+
+
+async def issue_token(session: AsyncSession, *, email: str, password: str) -> IssuedToken:
+    user = await verify_credentials(session, email=email, password=password)
     ttl = get_settings().access_token_ttl_s
     secret = tokens.new_secret(tokens.USER_TOKEN_PREFIX)
     now = utcnow()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -113,26 +114,48 @@ def _jsonable_loc(loc: Any) -> list[str | int]:
     return [part if isinstance(part, int) else str(part) for part in loc]
 
 
-async def _on_shoppable_error(_request: Request, exc: Exception) -> Response:
+PageErrors = Callable[[Request, int, str, str], Awaitable[Response | None]]
+"""Renders an error as a page for a browser on a page route; None to answer with problem details."""
+
+
+async def _answer(
+    request: Request,
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    pages: PageErrors | None = getattr(request.app.state, "page_errors", None)
+    if pages is not None:
+        page = await pages(request, status, code, detail)
+        if page is not None:
+            return page
+    return problem(status, code, detail, errors=errors, headers=headers)
+
+
+async def _on_shoppable_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ShoppableError)
-    return problem(exc.status, exc.code, exc.detail, errors=exc.errors, headers=exc.headers)
+    return await _answer(request, exc.status, exc.code, exc.detail, errors=exc.errors, headers=exc.headers)
 
 
-async def _on_validation_error(_request: Request, exc: Exception) -> Response:
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     raw = exc.errors()
     errors = [{"loc": _jsonable_loc(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in raw]
     if any(e.get("type") == "json_invalid" for e in raw):
         return problem(400, "malformed_json", "The request body is not valid JSON.", errors=errors)
-    return problem(422, "validation_error", "The request has invalid fields; see errors.", errors=errors)
+    detail = "The request has invalid fields; see errors."
+    return await _answer(request, 422, "validation_error", detail, errors=errors)
 
 
-async def _on_http_error(_request: Request, exc: Exception) -> Response:
+async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
     code = codes.get(exc.status_code, "http_error")
     detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
-    return problem(exc.status_code, code, detail, headers=getattr(exc, "headers", None))
+    return await _answer(request, exc.status_code, code, detail, headers=getattr(exc, "headers", None))
 
 
 # PostgreSQL refuses text it cannot store (a NUL character, bytes invalid in UTF-8): that is bad input, not a
@@ -152,17 +175,19 @@ def _sqlstate(exc: BaseException) -> str | None:
 
 async def _on_database_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, DBAPIError) and _sqlstate(exc) in _UNSTORABLE_TEXT:
-        return problem(400, "invalid_text", "The request contains text that cannot be stored (a NUL character).")
+        detail = "The request contains text that cannot be stored (a NUL character)."
+        return await _answer(request, 400, "invalid_text", detail)
     return await _on_unhandled(request, exc)
 
 
 async def _on_unhandled(request: Request, exc: Exception) -> Response:
     request_id = request.scope.get("state", {}).get("request_id", "-")
     log.exception("unhandled error on %s %s (request %s)", request.method, request.url.path, request_id)
-    return problem(500, "internal_error", f"Something went wrong on our side (request {request_id}).")
+    return await _answer(request, 500, "internal_error", f"Something went wrong on our side (request {request_id}).")
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, pages: PageErrors | None = None) -> None:
+    app.state.page_errors = pages
     app.add_exception_handler(ShoppableError, _on_shoppable_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)

@@ -458,3 +458,17 @@ async def snapshot(session: AsyncSession, live: Live, *, viewers: int | None = N
         "ended_at": isoformat(live.ended_at),
         "replay_video_id": live.replay_video_id,
     }
+
+
+async def lives_featuring(session: AsyncSession, product_id: str, *, limit: int = 6) -> list[dict[str, Any]]:
+    """Lives on air now whose product set holds the product (a product page shows them)."""
+    lives = (
+        await session.execute(
+            select(Live)
+            .join(LiveProduct, LiveProduct.live_id == Live.id)
+            .where(LiveProduct.product_id == product_id, Live.status == "live")
+            .order_by(Live.started_at.desc(), Live.id)
+            .limit(limit)
+        )
+    ).scalars()
+    return [await snapshot(session, live) for live in lives]

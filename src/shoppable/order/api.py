@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -12,7 +11,6 @@ from shoppable.affiliate import tokens
 from shoppable.config import app_settings
 from shoppable.identity.deps import CurrentPrincipal, CurrentUser, CurrentUserOwnTransactions
 from shoppable.identity.rules import Principal
-from shoppable.kit.clock import utcnow
 from shoppable.kit.deps import DbSession, get_database
 from shoppable.kit.http import PROBLEM_RESPONSES, json_response, problem_response, stored_response
 from shoppable.kit.idempotency import IdempotencyKey, fingerprint, run_once
@@ -95,15 +93,10 @@ async def _purchase(
     what: str,
 ) -> Response:
     settings = app_settings(request)
-    clicks = tokens.read_all(
-        request.cookies.get(tokens.COOKIE) or request.headers.get("shoppable-attribution"),
-        settings.secret_key,
-        now=utcnow(),
-        window=timedelta(days=settings.attribution_window_days),
-    )
+    cookie = request.cookies.get(tokens.COOKIE) or request.headers.get("shoppable-attribution")
     purchase = checkout.Purchase(
         buyer=user,
-        clicks=tuple(clicks),
+        clicks=checkout.attribution_clicks(cookie, settings),
         live_sales=request.app.state.live_sales,
         items=items,
         shipping_address=body.shipping_address.model_dump(exclude_none=True),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.catalog import stock
@@ -147,3 +147,8 @@ async def read_cart(session: AsyncSession, user_id: str) -> dict[str, Any]:
         "lines": items,
         "totals": [{"currency": currency, "subtotal": total} for currency, total in sorted(totals.items())],
     }
+
+
+async def count_lines(session: AsyncSession, user_id: str) -> int:
+    """How many lines the cart holds (the page header shows it)."""
+    return int(await session.scalar(select(func.count()).select_from(CartLine).where(CartLine.user_id == user_id)) or 0)

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, update
 
-from shoppable.affiliate import commissions
+from shoppable.affiliate import commissions, tokens
 from shoppable.affiliate.tokens import ClickToken
 from shoppable.catalog import stock
 from shoppable.catalog.stock import VariantForSale
@@ -46,6 +46,12 @@ from shoppable.payment.provider import PaymentProvider
 
 # How long a retry waits for the first request with its key to finish before answering 409.
 _IN_PROGRESS_WAIT_S = 10.0
+
+
+def attribution_clicks(cookie: str | None, settings: Settings) -> tuple[ClickToken, ...]:
+    """The verified link clicks of a shopper's attribution cookie, within the attribution window."""
+    window = timedelta(days=settings.attribution_window_days)
+    return tuple(tokens.read_all(cookie, settings.secret_key, now=utcnow(), window=window))
 
 
 @dataclass(frozen=True, slots=True)

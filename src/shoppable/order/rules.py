@@ -52,9 +52,21 @@ _TRANSITIONS: dict[tuple[OrderStatus, OrderEvent], tuple[OrderStatus, frozenset[
 }
 
 
+# Orders a buyer can no longer cancel because they have left the shop: their state forbids it (409), not who the
+# buyer is, and a return is what is left to them.
+_SHIPPED_FOR_BUYER = frozenset({S.SHIPPED, S.DELIVERED})
+
+
 def next_status(status: OrderStatus, event: OrderEvent, actor: Actor) -> OrderStatus:
-    """The status after ``event``; a 409 ``invalid_transition`` when the order is not in a state for it, or a
-    403 when this actor may not cause it (a buyer shipping, a buyer cancelling a shipped order)."""
+    """The status after ``event``; a 409 ``invalid_transition`` when the order is not in a state for it (a buyer
+    cancelling an order that has shipped: it is their order, its state forbids it), or a 403 when this actor may
+    never cause it (a buyer shipping)."""
+    if event == E.CANCEL and actor == A.BUYER and status in _SHIPPED_FOR_BUYER:
+        raise ShoppableError(
+            "invalid_transition",
+            409,
+            "This order has already shipped, so it can no longer be cancelled: request a return instead.",
+        )
     rule = _TRANSITIONS.get((status, event))
     if rule is None:
         raise ShoppableError(

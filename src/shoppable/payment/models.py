@@ -27,3 +27,21 @@ class Payment(Base):
     refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class SavedCard(Base):
+    """A card a user keeps for checkout: the provider's reusable token and what a person recognises it by,
+    never the card number."""
+
+    __tablename__ = "saved_cards"
+    __table_args__ = (Index("ix_saved_cards_user", "user_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(40))
+    provider: Mapped[str] = mapped_column(String(32))
+    token: Mapped[str] = mapped_column(String(128))
+    brand: Mapped[str] = mapped_column(String(20))
+    last4: Mapped[str] = mapped_column(String(4))
+    exp_month: Mapped[int]
+    exp_year: Mapped[int]
+    created_at: Mapped[datetime]

@@ -1,0 +1,104 @@
+"""A browser tab that watches for what a person would notice: console errors, requests that failed or
+answered with an error, horizontal scrolling at a phone's width, and serious accessibility violations (axe-core,
+shipped inside axe-playwright-python; nothing is downloaded)."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from typing import Any
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+_axe: Any = None
+
+
+def _axe_runner() -> Any:
+    global _axe
+    if _axe is None:
+        from axe_playwright_python.async_playwright import Axe
+
+        _axe = Axe()
+    return _axe
+
+
+@dataclass
+class Tab:
+    base: str
+    context: Any
+    page: Any
+    width: int
+    problems: list[str] = field(default_factory=list)
+    allowed_statuses: set[tuple[str, int]] = field(default_factory=set)
+    visited: list[str] = field(default_factory=list)
+
+    @classmethod
+    async def open(cls, browser: Any, base: str, *, width: int, height: int) -> Tab:
+        context = await browser.new_context(viewport={"width": width, "height": height}, base_url=base)
+        page = await context.new_page()
+        tab = cls(base, context, page, width)
+        page.on("console", tab._on_console)
+        page.on("pageerror", lambda error: tab.problems.append(f"page error: {error}"))
+        page.on("requestfailed", tab._on_failed)
+        page.on("response", tab._on_response)
+        return tab
+
+    def _on_console(self, message: Any) -> None:
+        if message.type == "error":
+            self.problems.append(f"console error on {self.page.url}: {message.text}")
+
+    def _on_failed(self, request: Any) -> None:
+        failure = request.failure or ""
+        # A media element cancels its own range requests as it seeks and buffers: that is not a failure.
+        if request.resource_type == "media" and "ERR_ABORTED" in failure:
+            return
+        self.problems.append(f"request failed: {request.method} {request.url} ({failure})")
+
+    def _on_response(self, response: Any) -> None:
+        path = response.url.removeprefix(self.base)
+        if response.status >= 400 and (path.split("?")[0], response.status) not in self.allowed_statuses:
+            self.problems.append(f"{response.status} for {response.request.method} {response.url}")
+
+    def allow(self, path: str, status: int) -> None:
+        """An error answer the test expects (a refusal it asserts), not counted as a failed request."""
+        self.allowed_statuses.add((path, status))
+
+    async def goto(self, path: str) -> Any:
+        response = await self.page.goto(path)
+        await self.page.wait_for_load_state("networkidle")
+        return response
+
+    async def check(self) -> None:
+        """The page as it stands: no horizontal scroll at this width, no serious or critical axe violation, and
+        nothing went wrong so far."""
+        page = self.page
+        self.visited.append(page.url)
+        scroll = await page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= self.width, f"{page.url} scrolls sideways at {self.width} px: {scroll} px wide"
+        results = await _axe_runner().run(page)
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"]
+            if v.get("impact") in ("serious", "critical")
+        ]
+        assert not serious, f"accessibility on {page.url}: {serious}"
+        assert not self.problems, self.problems
+
+    async def open_menu(self) -> None:
+        """The account menu collapses on a phone: open it."""
+        toggle = self.page.get_by_role("button", name="Menu")
+        if await toggle.is_visible() and await toggle.get_attribute("aria-expanded") != "true":
+            await toggle.click()
+
+    async def close(self) -> None:
+        await self.context.close()
+        assert not self.problems, self.problems
