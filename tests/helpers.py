@@ -241,14 +241,17 @@ async def serving(**env: str) -> AsyncIterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient() as http:
-            for _ in range(200):
+            # Polls for readiness (a loaded 2-core CI machine may take many seconds to import and migrate).
+            for _ in range(1200):
+                if process.returncode is not None:
+                    raise RuntimeError(f"the server exited with {process.returncode}")
                 try:
                     if (await http.get(f"{base}/healthz")).status_code == 200:
                         break
                 except httpx.TransportError:
                     await asyncio.sleep(0.05)
             else:
-                raise RuntimeError("the server did not start")
+                raise RuntimeError("the server did not start within a minute")
         yield base
     finally:
         process.terminate()

@@ -68,7 +68,8 @@ async def test_collections_group_promotable_products_with_a_share_link(client: h
     created = await client.post("/api/v1/creators/me/collections", json=body, headers=creator.headers)
     assert created.status_code == 201, created.text
     collection = created.json()
-    assert collection["share_url"].endswith(f"/api/v1/collections/{collection['id']}")
+    assert collection["share_url"].endswith(f"/collections/{collection['id']}")
+    assert "/api/" not in collection["share_url"]  # the share link opens the collection page
     assert [i["product"]["id"] for i in collection["items"]] == [listing.product["id"], other["id"]]
     assert collection["creator"]["handle"] == profile["handle"]
     shared = await client.get(f"/api/v1/collections/{collection['id']}")

@@ -14,6 +14,15 @@ from tests.helpers import Account, create_product, create_shop, register, stock_
 PASSWORD = "correct horse battery"
 
 
+def _variant(size: str, colour: str, price: int, stock: int) -> dict[str, Any]:
+    return {
+        "sku": unique(f"{size}-{colour}-"),
+        "options": {"Size": size, "Colour": colour},
+        "price": price,
+        "inventory_quantity": stock,
+    }
+
+
 async def _shop_with_tee(client: httpx.AsyncClient, word: str) -> tuple[Account, dict[str, Any]]:
     owner = await register(client)
     shop = await create_shop(client, owner)
@@ -24,9 +33,24 @@ async def _shop_with_tee(client: httpx.AsyncClient, word: str) -> tuple[Account,
         title=f"Linen {word} shirt",
         options=[{"name": "Size"}, {"name": "Colour"}],
         variants=[
-            {"sku": unique("S-SAND-"), "options": {"Size": "S", "Colour": "Sand"}, "price": 3900, "inventory_quantity": 4},
-            {"sku": unique("M-SAND-"), "options": {"Size": "M", "Colour": "Sand"}, "price": 4200, "inventory_quantity": 0},
-            {"sku": unique("L-SAND-"), "options": {"Size": "L", "Colour": "Sand"}, "price": 4200, "inventory_quantity": 0},
+            {
+                "sku": unique("S-SAND-"),
+                "options": {"Size": "S", "Colour": "Sand"},
+                "price": 3900,
+                "inventory_quantity": 4,
+            },
+            {
+                "sku": unique("M-SAND-"),
+                "options": {"Size": "M", "Colour": "Sand"},
+                "price": 4200,
+                "inventory_quantity": 0,
+            },
+            {
+                "sku": unique("L-SAND-"),
+                "options": {"Size": "L", "Colour": "Sand"},
+                "price": 4200,
+                "inventory_quantity": 0,
+            },
             {
                 "sku": unique("M-NAVY-"),
                 "options": {"Size": "M", "Colour": "Navy"},
@@ -113,7 +137,8 @@ async def test_sign_up_search_pick_a_variant_add_to_cart_and_pay(client: httpx.A
         raise
     await phone.check()
     confirmation = await page.locator("main").inner_text()
-    assert "Order SP-" in confirmation and "Paid" in confirmation
+    assert "Order SP-" in confirmation
+    assert "Paid" in confirmation
 
     headers = await api_token(client, email)
     (order,) = (await client.get("/api/v1/orders", headers=headers)).json()["items"]
@@ -122,3 +147,98 @@ async def test_sign_up_search_pick_a_variant_add_to_cart_and_pay(client: httpx.A
     assert [(line["variant_id"], line["quantity"]) for line in order["lines"]] == [(navy["id"], 2)]
     assert await stock_of(client, product["id"], navy["id"]) == 5
     assert (await client.get("/api/v1/cart", headers=headers)).json()["lines"] == []
+
+
+async def test_a_declined_card_keeps_nothing(client: httpx.AsyncClient, phone: Tab) -> None:
+    word = unique("ember")
+    _, product = await _shop_with_tee(client, word)
+    email = await sign_up(phone)
+    page = phone.page
+    await phone.goto(f"/products/{product['id']}")
+    await page.get_by_role("button", name="Buy now").click()
+    await page.wait_for_url(re.compile(r"/checkout\?buy="))
+    await phone.check()
+    await fill_new_address_and_card(phone, "4000 0000 0000 0002")
+    await page.get_by_role("button", name="Place order").click()
+    alert = page.get_by_role("alert").filter(has_text="There is a problem")
+    await alert.wait_for()
+    assert "declined" in await page.locator("#f-card-number-error").inner_text()
+    assert await page.get_by_label("Full name").input_value() == "Rosa Shopper"  # what was typed stays
+    await phone.check()
+    headers = await api_token(client, email)
+    assert (await client.get("/api/v1/orders", headers=headers)).json()["items"] == []
+    sand = next(v for v in product["variants"] if v["options"] == {"Size": "S", "Colour": "Sand"})
+    assert await stock_of(client, product["id"], sand["id"]) == 4
+    assert (await client.get("/api/v1/me/cards", headers=headers)).json()["items"] == []
+
+    # The same page, a good card: one order, and the saved details make the next checkout two taps.
+    await page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    await page.get_by_label("Security code").fill("123")
+    await page.get_by_role("button", name="Place order").dblclick()
+    await page.wait_for_url("**/checkout/done?orders=*")
+    await phone.check()
+    assert len((await client.get("/api/v1/orders", headers=headers)).json()["items"]) == 1
+    await phone.goto(f"/products/{product['id']}")
+    await page.get_by_role("button", name="Buy now").click()
+    await page.wait_for_url(re.compile(r"/checkout\?buy="))
+    assert await page.get_by_role("radio", name=re.compile("Rosa Shopper")).is_checked()
+    assert await page.get_by_role("radio", name=re.compile("Visa ending 4242")).is_checked()
+    assert not await page.get_by_label("Card number").is_visible()
+    await phone.check()
+    await page.get_by_role("button", name="Place order").click()
+    await page.wait_for_url("**/checkout/done?orders=*")
+    assert len((await client.get("/api/v1/orders", headers=headers)).json()["items"]) == 2
+    assert await stock_of(client, product["id"], sand["id"]) == 2
+
+
+async def test_account_page_keeps_addresses_and_cards_and_signs_out(client: httpx.AsyncClient, phone: Tab) -> None:
+    await sign_up(phone, name="Iris Account")
+    page = phone.page
+    await phone.open_menu()
+    await page.get_by_role("link", name="Account").click()
+    await page.wait_for_url("**/account")
+    await phone.check()
+    await page.get_by_text("Add a card").click()
+    await page.get_by_label("Card number").fill("4242 4242 4242 4241")
+    await page.get_by_label("Expiry (MM/YY)").fill("12/34")
+    await page.get_by_label("Security code").fill("123")
+    await page.get_by_role("button", name="Save card").click()
+    await page.locator("#f-card-number-error").wait_for()
+    await phone.check()
+    await page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    await page.get_by_label("Security code").fill("123")
+    await page.get_by_role("button", name="Save card").click()
+    await page.get_by_role("listitem", name="Visa ending 4242").wait_for()
+    await page.get_by_text("Add an address").click()
+    await page.get_by_label("Full name").fill("Iris Account")
+    await page.get_by_label("Address line 1").fill("3 Canal St")
+    await page.get_by_label("City").fill("Amsterdam")
+    await page.get_by_label("Postal code").fill("1012 AB")
+    await page.get_by_label("Country").select_option("NL")
+    await page.get_by_role("button", name="Save address").click()
+    await page.get_by_role("listitem", name=re.compile("Address: Iris Account")).wait_for()
+    await phone.check()
+    await phone.open_menu()
+    await page.get_by_role("button", name="Sign out").click()
+    await page.wait_for_url(f"{phone.base}/")
+    await phone.check()
+    await phone.goto("/account")
+    assert "/signin?next=/account" in page.url
+    await phone.check()
+
+
+async def test_the_header_fits_a_phone_and_shows_the_way_in(desktop: Tab, phone: Tab) -> None:
+    for tab in (phone, desktop):
+        await tab.goto("/")
+        await tab.check()
+        page = tab.page
+        assert await page.get_by_role("link", name="Feed", exact=True).is_visible()
+        assert await page.get_by_role("link", name="Live", exact=True).is_visible()
+        assert await page.get_by_role("searchbox", name="Search products").is_visible()
+    await phone.open_menu()
+    assert await phone.page.get_by_role("link", name="Sign in").is_visible()
+    phone.allow("/no/such/page", 404)
+    response = await phone.goto("/no/such/page")
+    assert response.status == 404
+    await phone.page.get_by_role("heading", name="We couldn't find that page").wait_for()
+    await phone.check()

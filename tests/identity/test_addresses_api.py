@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -82,6 +83,18 @@ async def test_at_most_twenty_addresses(client: httpx.AsyncClient) -> None:
     await client.delete(f"/api/v1/me/addresses/{saved[5]['id']}", headers=ana.headers)
     assert (await _save(client, ana, {**ADDRESS, "line1": "99 Main St"})).status_code == 201
     assert len(await _listed(client, ana)) == addresses.MAX_ADDRESSES
+
+
+async def test_saves_at_once_keep_the_cap_and_save_an_address_once(client: httpx.AsyncClient) -> None:
+    ana = await register(client)
+    many = [{**ADDRESS, "line1": f"{i} Side St"} for i in range(addresses.MAX_ADDRESSES + 5)]
+    responses = await asyncio.gather(*(_save(client, ana, body) for body in many))
+    assert sorted(r.status_code for r in responses) == [201] * addresses.MAX_ADDRESSES + [422] * 5
+    bob = await register(client)
+    same = await asyncio.gather(*(_save(client, bob, HOME) for _ in range(8)))
+    assert {r.status_code for r in same} == {201}
+    assert len({r.json()["id"] for r in same}) == 1
+    assert len(await _listed(client, bob)) == 1
 
 
 async def test_another_users_address_is_invisible(client: httpx.AsyncClient, database: Database) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -14,6 +15,8 @@ import orjson
 import pytest
 import websockets
 
+from shoppable.identity import sessions
+from shoppable.identity.deps import SESSION_COOKIE
 from shoppable.kit.db import Database
 from tests.helpers import register, serving
 from tests.live.helpers import OnAir, on_air, open_now
@@ -184,3 +187,52 @@ async def test_unknown_lives_refuse_the_socket(client: httpx.AsyncClient) -> Non
         with pytest.raises(websockets.exceptions.InvalidStatus):
             async with websockets.connect(_ws(base, "live_missing")):
                 pass
+
+
+async def _session_cookie(database: Database, user_id: str) -> str:
+    """A page session for the user, as signing in on /signin opens one: the cookie header that carries it."""
+    async with database.session() as session:
+        secret = await sessions.open_session(session, user_id, ttl=timedelta(hours=1))
+    return f"{SESSION_COOKIE}={secret}"
+
+
+async def test_the_page_session_cookie_chats_only_from_the_sites_own_pages(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    air = await on_air(client)
+    fan = await register(client, name="Cookie Person")
+    cookie = {"Cookie": await _session_cookie(database, fan.id)}
+    async with (
+        serving() as base,
+        websockets.connect(_ws(base, air.live["id"])) as watcher,
+        websockets.connect(_ws(base, air.live["id"]), origin=base, additional_headers=cookie) as own_page,
+        websockets.connect(
+            _ws(base, air.live["id"]), origin="https://elsewhere.example", additional_headers=cookie
+        ) as foreign_page,
+        websockets.connect(_ws(base, air.live["id"]), additional_headers=cookie) as no_origin,
+    ):
+        for sock in (watcher, own_page, foreign_page, no_origin):
+            await _next(sock, lambda e: e["type"] == "state")
+        await own_page.send(orjson.dumps({"type": "chat", "text": "hello from the page"}).decode())
+        heard = await _next(watcher, lambda e: e["type"] == "chat")
+        assert (heard["data"]["text"], heard["data"]["user"]["name"]) == ("hello from the page", "Cookie P.")
+        # Another site's page in the fan's browser carries the cookie too: it watches, anonymously.
+        for sock in (foreign_page, no_origin):
+            await sock.send(orjson.dumps({"type": "chat", "text": "riding the cookie"}).decode())
+            refused = await _next(sock, lambda e: e["type"] == "error")
+            assert (refused["data"]["status"], refused["data"]["code"]) == (401, "not_authenticated")
+        assert "riding the cookie" not in [e["data"]["text"] for e in await _drain(watcher) if e["type"] == "chat"]
+
+
+async def test_a_join_inside_the_throttle_window_still_reaches_every_viewer(client: httpx.AsyncClient) -> None:
+    """The count is published at most every 2 s per room, but trailing: the second viewer joins inside the
+    window the first one's join opened, and the first viewer still hears the room is two (and one again)."""
+    air = await on_air(client)
+    async with serving() as base, websockets.connect(_ws(base, air.live["id"])) as first:
+        state = await _next(first, lambda e: e["type"] == "state")
+        assert state["data"]["viewers"] == 1
+        assert (await _next(first, lambda e: e["type"] == "viewers"))["data"]["count"] == 1
+        async with websockets.connect(_ws(base, air.live["id"])) as second:
+            assert (await _next(second, lambda e: e["type"] == "state"))["data"]["viewers"] == 2
+            assert (await _next(first, lambda e: e["type"] == "viewers" and e["data"]["count"] == 2)) is not None
+        assert (await _next(first, lambda e: e["type"] == "viewers" and e["data"]["count"] == 1)) is not None

@@ -42,7 +42,13 @@ def test_the_table_is_exactly_the_published_test_cards() -> None:
 
 @pytest.mark.parametrize(
     "written",
-    ["4242 4242 4242 4242", "4242-4242-4242-4242", " 4242424242424242 ", "4242 - 4242 - 4242 - 4242", "42424242 42424242"],
+    [
+        "4242 4242 4242 4242",
+        "4242-4242-4242-4242",
+        " 4242424242424242 ",
+        "4242 - 4242 - 4242 - 4242",
+        "42424242 42424242",
+    ],
 )
 def test_spaces_and_dashes_are_allowed(written: str) -> None:
     assert card_from_number(written, 1, 2027, today=TODAY).token == "tok_visa"

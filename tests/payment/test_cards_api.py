@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -84,6 +85,18 @@ async def test_at_most_ten_cards(client: httpx.AsyncClient) -> None:
     await client.delete(f"/api/v1/me/cards/{saved[3]['id']}", headers=ana.headers)
     assert (await _save(client, ana, VISA, exp_year=2050)).status_code == 201
     assert len(await _listed(client, ana)) == cards.MAX_CARDS
+
+
+async def test_saves_at_once_keep_the_cap_and_save_a_card_once(client: httpx.AsyncClient) -> None:
+    ana = await register(client)
+    years = range(2030, 2030 + cards.MAX_CARDS + 4)
+    responses = await asyncio.gather(*(_save(client, ana, VISA, exp_year=year) for year in years))
+    assert sorted(r.status_code for r in responses) == [201] * cards.MAX_CARDS + [422] * 4
+    bob = await register(client)
+    same = await asyncio.gather(*(_save(client, bob, VISA) for _ in range(8)))
+    assert {r.status_code for r in same} == {201}
+    assert len({r.json()["id"] for r in same}) == 1
+    assert len(await _listed(client, bob)) == 1
 
 
 async def test_another_users_card_is_invisible(client: httpx.AsyncClient, database: Database) -> None:

@@ -12,7 +12,11 @@ import pytest
 import shoppable.web
 
 VENDOR = Path(shoppable.web.__file__).parent / "static" / "vendor"
-CONTENT_TYPES = {".js": ("text/javascript", "application/javascript"), ".css": ("text/css",), ".svg": ("image/svg+xml",)}
+CONTENT_TYPES = {
+    ".js": ("text/javascript", "application/javascript"),
+    ".css": ("text/css",),
+    ".svg": ("image/svg+xml",),
+}
 
 
 @dataclass
@@ -89,8 +93,20 @@ async def test_redoc_reads_the_openapi_document(client: httpx.AsyncClient) -> No
     page = parts((await client.get("/redoc")).text)
     (viewer,) = [tag for tag in page if tag.name == "redoc"]
     assert viewer.attrs["spec-url"] == "/openapi.json"
+    assert viewer.attrs["disable-telemetry"] == "true"  # Redoc 3 reports usage to Redocly from a public host
     (script,) = [tag for tag in page if tag.name == "script"]
     assert script.attrs == {"type": "module", "src": "/static/vendor/redoc/redoc.standalone.js"}
+
+
+async def test_redoc_takes_its_logo_from_the_app(client: httpx.AsyncClient) -> None:
+    bundle = (VENDOR / "redoc" / "redoc.standalone.js").read_text(encoding="utf-8")
+    assert "cdn.redoc.ly" not in bundle  # the vendored bundle is patched (static/vendor/README.md)
+    for name in ("logo-mini-full.svg", "logo-mini.svg"):
+        url = f"/static/vendor/redoc/{name}"
+        assert f"`{url}`" in bundle
+        logo = await client.get(url)
+        assert logo.status_code == 200
+        assert logo.headers["content-type"] == "image/svg+xml"
 
 
 async def test_the_docs_pages_are_not_in_the_schema(client: httpx.AsyncClient) -> None:

@@ -21,7 +21,7 @@ async def test_catalog_search_and_product_page(client: httpx.AsyncClient) -> Non
     )
     draft = await create_product(client, owner, shop["id"], title=f"Hidden {word}", status="draft")
 
-    page = await client.get("/", params={"q": word})
+    page = await client.get("/search", params={"q": word})
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert f"Brass {word}" in page.text
@@ -37,12 +37,13 @@ async def test_catalog_search_and_product_page(client: httpx.AsyncClient) -> Non
 
 
 async def test_pages_escape_what_users_type(client: httpx.AsyncClient) -> None:
-    page = await client.get("/", params={"q": "<script>alert(1)</script>"})
+    page = await client.get("/search", params={"q": "<script>alert(1)</script>"})
     assert page.status_code == 200
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;" in page.text
-    bad_cursor = await client.get("/", params={"cursor": "garbage"})
+    bad_cursor = await client.get("/search", params={"cursor": "garbage", "sort": "no-such-sort"})
     assert bad_cursor.status_code == 200
+    assert "All products" in bad_cursor.text
 
 
 async def test_static_stylesheet_is_served(client: httpx.AsyncClient) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -47,6 +48,17 @@ async def _follows(session: AsyncSession, user_id: str, creator_id: str) -> bool
         select(Follow.user_id).where(Follow.user_id == user_id, Follow.creator_id == creator_id)
     )
     return found is not None
+
+
+async def followed_by(session: AsyncSession, user_id: str, creator_ids: Iterable[str]) -> set[str]:
+    """Which of these creators the user follows (the feed shows its Follow buttons pressed)."""
+    ids = list(set(creator_ids))
+    if not ids:
+        return set()
+    found = await session.execute(
+        select(Follow.creator_id).where(Follow.user_id == user_id, Follow.creator_id.in_(ids))
+    )
+    return set(found.scalars())
 
 
 async def follow(session: AsyncSession, user_id: str, handle: str) -> dict[str, Any]:

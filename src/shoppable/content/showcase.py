@@ -168,6 +168,21 @@ async def create_collection(
     return await _read_collection(session, collection, creator, public_url=public_url, notice=notice)
 
 
+async def creator_collections(session: AsyncSession, creator_id: str) -> list[dict[str, Any]]:
+    """A creator's collections, newest first, each with how many products it holds."""
+    counted = (
+        select(Collection, func.count(CollectionProduct.product_id).label("size"))
+        .outerjoin(CollectionProduct, CollectionProduct.collection_id == Collection.id)
+        .where(Collection.creator_id == creator_id)
+        .group_by(Collection.id)
+        .order_by(Collection.id.desc())
+    )
+    return [
+        {"id": c.id, "title": c.title, "description": c.description, "product_count": int(size)}
+        for c, size in (await session.execute(counted)).all()
+    ]
+
+
 async def get_collection(
     session: AsyncSession, collection_id: str, *, public_url: str, notice: timedelta
 ) -> dict[str, Any]:
@@ -196,7 +211,7 @@ async def _read_collection(
         "creator": {"id": creator.creator_id, "handle": creator.handle},
         "title": collection.title,
         "description": collection.description,
-        "share_url": f"{public_url}/api/v1/collections/{collection.id}",
+        "share_url": f"{public_url}/collections/{collection.id}",
         "items": await _entries(session, creator, ordered, public_url=public_url, notice=notice),
         "created_at": isoformat(collection.created_at),
     }

@@ -388,6 +388,16 @@ async def unlike(session: AsyncSession, video_id: str, user_id: str) -> dict[str
     return await _counts(session, video_id, liked=False)
 
 
+async def liked_by(session: AsyncSession, user_id: str, video_ids: Sequence[str]) -> set[str]:
+    """Which of these videos the user likes (the feed shows its Like buttons pressed)."""
+    if not video_ids:
+        return set()
+    found = await session.execute(
+        select(VideoLike.video_id).where(VideoLike.user_id == user_id, VideoLike.video_id.in_(list(video_ids)))
+    )
+    return set(found.scalars())
+
+
 async def _counts(session: AsyncSession, video_id: str, **extra: bool) -> dict[str, Any]:
     row = (await session.execute(select(Video.views, Video.likes).where(Video.id == video_id))).one()
     return {"video_id": video_id, "views": row.views, "likes": row.likes, **extra}

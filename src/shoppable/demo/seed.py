@@ -16,12 +16,14 @@ from shoppable.content import videos
 from shoppable.demo import affiliates, content, lives
 from shoppable.demo.dummyjson import to_shopify_products
 from shoppable.demo.placeholders import write_placeholder
+from shoppable.identity import addresses
 from shoppable.identity import service as identity
 from shoppable.identity.rules import Principal, ShopRole
+from shoppable.kit.clock import utcnow
 from shoppable.kit.db import Database
 from shoppable.order import checkout, lifecycle
 from shoppable.order.rules import Item
-from shoppable.payment import test_provider
+from shoppable.payment import cards, test_provider
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,9 @@ async def seed_demo(database: Database, settings: Settings) -> bool:
         database, settings, seller=seller.id, shopper=users[SHOPPER.email].id, creator=users[CREATOR.email].id
     )
     await _place_demo_orders(database, settings, shopper=users[SHOPPER.email].id, seller=seller.id)
+    async with database.session() as session:  # so "Buy now" in a live room asks for nothing
+        await addresses.save_address(session, users[SHOPPER.email].id, affiliates.ADDRESS)
+        await cards.save_card(session, users[SHOPPER.email].id, "4242 4242 4242 4242", 12, utcnow().year + 3)
     fans = [users[SHOPPER.email].id, users[STAFF.email].id, seller.id]
     made, ana_products = await content.seed_content(
         database, settings, ana=users[CREATOR.email].id, leo=users[CREATOR_LEO.email].id, fans=fans

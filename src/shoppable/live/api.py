@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
+import weakref
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import orjson
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoppable.config import app_settings
-from shoppable.identity.deps import CurrentCreator, CurrentPrincipal, CurrentUser, principal_from_authorization
+from shoppable.config import Settings, app_settings
+from shoppable.identity import sessions
+from shoppable.identity.deps import (
+    SESSION_COOKIE,
+    CurrentCreator,
+    CurrentPrincipal,
+    CurrentUser,
+    principal_from_authorization,
+)
 from shoppable.kit.clock import isoformat, utcnow
 from shoppable.kit.deps import DbSession, get_database
 from shoppable.kit.errors import ShoppableError
@@ -24,6 +36,8 @@ from shoppable.live import chat, service
 from shoppable.live.hub import Hub, Viewer
 from shoppable.live.models import Live
 from shoppable.live.rules import RateLimit, clean_text
+
+log = logging.getLogger("shoppable.live")
 
 router = APIRouter(prefix="/api/v1", tags=["live"], responses=PROBLEM_RESPONSES)
 sockets = APIRouter()
@@ -233,22 +247,65 @@ async def _send(websocket: WebSocket, viewer: Viewer) -> None:
         await websocket.send_text(message)
 
 
+def _origin(url: str) -> str | None:
+    """``scheme://host[:port]`` of a URL, lowercased; None when it has no host."""
+    parts = urlsplit(url.strip())
+    if not parts.netloc:
+        return None
+    scheme = {"ws": "http", "wss": "https"}.get(parts.scheme.lower(), parts.scheme.lower())
+    host = parts.netloc.lower()
+    default_port = {"http": ":80", "https": ":443"}.get(scheme)
+    if default_port and host.endswith(default_port):
+        host = host.removesuffix(default_port)
+    return f"{scheme}://{host}"
+
+
+def same_origin(websocket: WebSocket) -> bool:
+    """Whether the socket was opened by one of this server's own pages: its ``Origin`` is the origin the
+    socket itself was asked at (its ``Host``), or the configured public URL's. A browser always sends
+    ``Origin`` with a WebSocket and a page cannot forge it, so a page of another site never passes."""
+    origin = websocket.headers.get("origin")
+    if not origin or origin == "null":
+        return False
+    presented = _origin(origin)
+    host = websocket.headers.get("host")
+    settings: Settings = websocket.app.state.settings
+    own = {_origin(settings.public_url)}
+    if host:
+        own.add(_origin(f"{websocket.url.scheme}://{host}"))
+    return presented is not None and presented in own
+
+
+async def _viewer_of(session: AsyncSession, websocket: WebSocket, token: str | None) -> str | None:
+    """The user watching: a bearer ``?token=`` (apps; 401 when bad), else the page session cookie, honoured
+    only from this site's own pages (a cross-site page must not chat as the person whose browser it runs
+    in); None for an anonymous viewer."""
+    if token:
+        principal = await principal_from_authorization(session, f"Bearer {token}")
+        return principal.user_id if principal else None
+    cookie = websocket.cookies.get(SESSION_COOKIE)
+    if cookie and same_origin(websocket):
+        signed = await sessions.signed_in(session, cookie)
+        return signed.user_id if signed else None
+    return None
+
+
 @sockets.websocket("/ws/lives/{live_id}")
 async def room(websocket: WebSocket, live_id: str, token: str | None = None, since: int | None = None) -> None:
     """Watch a live: a ``state`` snapshot first (its ``seq`` is the last event it reflects), then, with
-    ``?since=SEQ``, the events missed since then, then every new event. With ``?token=`` the viewer may chat:
-    ``{"type": "chat", "text": ...}``; too fast gets an ``error`` event (429), not a disconnect."""
+    ``?since=SEQ``, the events missed since then, then every new event. A signed-in viewer (the page session
+    cookie from this site's own pages, or ``?token=`` for apps) may chat: ``{"type": "chat", "text": ...}``;
+    too fast gets an ``error`` event (429), not a disconnect."""
     app = websocket.app
     hub: Hub = app.state.hub
     database = get_database(websocket)  # type: ignore[arg-type]
     async with database.session(write=False) as session:
         try:
-            principal = await principal_from_authorization(session, f"Bearer {token}") if token else None
+            user_id = await _viewer_of(session, websocket, token)
         except ShoppableError:
             await websocket.close(code=4401)
             return
         live = await session.get(Live, live_id)
-        user_id = principal.user_id if principal else None
         if live is None or (user_id and await chat.standing(session, live_id, user_id) == "ban"):
             await websocket.close(code=4404 if live is None else 4403)
             return
@@ -277,7 +334,7 @@ async def room(websocket: WebSocket, live_id: str, token: str | None = None, sin
             if not isinstance(incoming, dict) or incoming.get("type") != "chat":
                 continue
             if user_id is None:
-                viewer.queue.put_nowait(_error(401, "not_authenticated", "Sign in (?token=) to chat."))
+                viewer.queue.put_nowait(_error(401, "not_authenticated", "Sign in to chat."))
                 continue
             text = clean_text(str(incoming.get("text", "")))
             if text is None:
@@ -314,12 +371,54 @@ def _error(status: int, code: str, detail: str, **extra: Any) -> str:
     ).decode()
 
 
-_last_viewers: dict[str, float] = {}
+VIEWERS_EVERY_S = 2.0
+
+
+@dataclass(eq=False)
+class _ViewerCounts:
+    """One hub's viewer-count publishing: at most one ``viewers`` event per room every ``VIEWERS_EVERY_S``
+    from this process, and trailing: a join or leave inside the window is published when the window ends
+    (one scheduled task per room, which reads the count when it runs, so it carries every change since)."""
+
+    hub: Hub
+    last: dict[str, float] = field(default_factory=dict)  # room -> when its count was last published
+    pending: dict[str, asyncio.Task[None]] = field(default_factory=dict)  # room -> its trailing publication
+
+    async def changed(self, live_id: str) -> None:
+        if live_id in self.pending:
+            return  # the window's trailing publication will read the count then
+        wait = self.last.get(live_id, -VIEWERS_EVERY_S) + VIEWERS_EVERY_S - time.monotonic()
+        if wait <= 0:
+            await self._publish(live_id)
+            return
+        task = asyncio.get_running_loop().create_task(self._later(live_id, wait))
+        self.pending[live_id] = task
+
+    async def _later(self, live_id: str, wait: float) -> None:
+        try:
+            await asyncio.sleep(wait)
+        finally:
+            self.pending.pop(live_id, None)  # a change from now on opens the next window
+        try:
+            await self._publish(live_id)
+        except Exception:  # the broker went away (shutting down): the next change publishes again
+            log.warning("could not publish the viewer count of %s", live_id, exc_info=True)
+
+    async def _publish(self, live_id: str) -> None:
+        self.last[live_id] = time.monotonic()
+        count = await self.hub.broker.total(live_id)
+        await self.hub.publish(live_id, "viewers", {"count": count})
+        if count <= 0 and live_id not in self.pending:
+            self.last.pop(live_id, None)  # an empty room is forgotten: its next join publishes at once
+
+
+_viewer_counts: weakref.WeakKeyDictionary[Hub, _ViewerCounts] = weakref.WeakKeyDictionary()
 
 
 async def _publish_viewers(hub: Hub, live_id: str) -> None:
-    """The viewer count, at most every 2 s per room from this process (10,000 joins are not 10,000 events)."""
-    now = time.monotonic()
-    if now - _last_viewers.get(live_id, 0.0) >= 2.0:
-        _last_viewers[live_id] = now
-        await hub.publish(live_id, "viewers", {"count": await hub.broker.total(live_id)})
+    """The room's viewer count changed here: published now, or at the end of the room's 2 s window (10,000
+    joins are not 10,000 events, and the last of them is never lost)."""
+    counts = _viewer_counts.get(hub)
+    if counts is None:
+        counts = _viewer_counts[hub] = _ViewerCounts(hub)
+    await counts.changed(live_id)

@@ -7,17 +7,20 @@ from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
+from shoppable.identity import addresses, sessions
 from shoppable.identity import service as identity
-from shoppable.identity import sessions
 from shoppable.identity.deps import SESSION_COOKIE
 from shoppable.kit.deps import DbSession
 from shoppable.kit.errors import ShoppableError
 from shoppable.kit.security import safe_next
-from shoppable.web.forms import FieldErrors, form_of
+from shoppable.payment import cards
+from shoppable.web.checkout import countries, new_address, new_card
+from shoppable.web.forms import FieldErrors, field_errors, form_of
 from shoppable.web.templating import render, with_toast
-from shoppable.web.visitor import FormVisitor, PageVisitor
+from shoppable.web.visitor import FormShopper, FormVisitor, PageVisitor, Shopper, Visitor
 
 router = APIRouter(include_in_schema=False)
 
@@ -124,3 +127,103 @@ async def signout(request: Request, session: DbSession, visitor: FormVisitor) ->
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return with_toast(response, "signed_out")
+
+
+async def _account_page(
+    request: Request,
+    session: AsyncSession,
+    visitor: Visitor,
+    *,
+    form: dict[str, str] | None = None,
+    errors: FieldErrors | None = None,
+    status_code: int = 200,
+) -> Response:
+    user_id = visitor.user_id
+    context = {
+        "addresses": await addresses.list_addresses(session, user_id),
+        "cards": await cards.list_cards(session, user_id),
+        "devices": await sessions.active_sessions(session, user_id),
+        "this_session": visitor.user.session_id if visitor.user else None,
+        "countries": countries(),
+        "form": form or {},
+        "errors": errors or {},
+    }
+    return render(request, "account/account.html", context, status_code=status_code)
+
+
+@router.get("/account")
+async def account_page(request: Request, session: DbSession, visitor: Shopper) -> Response:
+    return await _account_page(request, session, visitor)
+
+
+@router.post("/account/addresses")
+async def add_address(request: Request, session: DbSession, visitor: FormShopper) -> Response:
+    form = await form_of(request)
+    errors: FieldErrors = {}
+    address = new_address(form, errors)
+    if address is not None:
+        try:
+            await addresses.save_address(session, visitor.user_id, address)
+        except ShoppableError as error:
+            errors["_form"] = error.detail
+    if errors:
+        return await _account_page(request, session, visitor, form=form, errors=errors)
+    return with_toast(RedirectResponse("/account#addresses", status_code=303), "address_saved")
+
+
+@router.post("/account/addresses/{address_id}/delete")
+async def remove_address(request: Request, address_id: str, session: DbSession, visitor: FormShopper) -> Response:
+    await addresses.delete_address(session, visitor.user_id, address_id)
+    return with_toast(RedirectResponse("/account#addresses", status_code=303), "address_deleted")
+
+
+@router.post("/account/cards")
+async def add_card(request: Request, session: DbSession, visitor: FormShopper) -> Response:
+    form = await form_of(request)
+    errors: FieldErrors = {}
+    card = new_card(form, errors)
+    if card is not None:
+        try:
+            await cards.save_card(session, visitor.user_id, form["card_number"], card.exp_month, card.exp_year)
+        except ShoppableError as error:
+            errors["card_number"] = error.detail
+    if errors:
+        return await _account_page(request, session, visitor, form=form, errors=errors)
+    return with_toast(RedirectResponse("/account#cards", status_code=303), "card_saved")
+
+
+@router.post("/account/cards/{card_id}/delete")
+async def remove_card(request: Request, card_id: str, session: DbSession, visitor: FormShopper) -> Response:
+    await cards.delete_card(session, visitor.user_id, card_id)
+    return with_toast(RedirectResponse("/account#cards", status_code=303), "card_deleted")
+
+
+@router.post("/account/password")
+async def change_password(request: Request, session: DbSession, visitor: FormShopper) -> Response:
+    form = await form_of(request)
+    errors: FieldErrors = {}
+    if not form.get("current_password"):
+        errors["current_password"] = "Enter your current password"
+    if len(form.get("new_password", "")) < 8:
+        errors["new_password"] = "Your new password must be at least 8 characters"
+    if not errors:
+        try:
+            await sessions.change_password(
+                session,
+                visitor.user_id,
+                current=form["current_password"],
+                new=form["new_password"],
+                keep_session_id=visitor.user.session_id if visitor.user else None,
+            )
+        except ShoppableError as error:
+            errors = field_errors(error)
+    if errors:
+        return await _account_page(request, session, visitor, errors=errors)
+    return with_toast(RedirectResponse("/account#password", status_code=303), "password_changed")
+
+
+@router.post("/account/sessions/end-others")
+async def end_other_sessions(request: Request, session: DbSession, visitor: FormShopper) -> Response:
+    keep = visitor.user.session_id if visitor.user else None
+    await sessions.end_other_sessions(session, visitor.user_id, keep_session_id=keep)
+    return with_toast(RedirectResponse("/account#devices", status_code=303), "sessions_ended")

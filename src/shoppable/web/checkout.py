@@ -124,7 +124,7 @@ async def checkout_page(
     return await _page(request, session, visitor, _buy(buy, quantity, source))
 
 
-def _new_address(form: dict[str, str], errors: FieldErrors) -> dict[str, Any] | None:
+def new_address(form: dict[str, str], errors: FieldErrors) -> dict[str, Any] | None:
     fields = {name: form.get(name, "").strip() or None for name in ADDRESS_FIELDS}
     try:
         return ShippingAddress.model_validate(fields).model_dump(exclude_none=True)
@@ -150,7 +150,7 @@ def _expiry(text: str) -> tuple[int, int] | None:
     return int(match.group(1)), year + 2000 if year < 100 else year
 
 
-def _new_card(form: dict[str, str], errors: FieldErrors) -> cards.CardDetails | None:
+def new_card(form: dict[str, str], errors: FieldErrors) -> cards.CardDetails | None:
     expiry = _expiry(form.get("expiry", ""))
     if not form.get("card_number", "").strip():
         errors["card_number"] = "Enter the card number"
@@ -180,7 +180,7 @@ async def place_order(request: Request, visitor: FormShopperOwnTransactions) -> 
     token = ""
     async with database.session(write=False) as session:
         if form.get("address_id", "new") == "new":
-            address = _new_address(form, errors)
+            address = new_address(form, errors)
         else:
             try:
                 saved = await addresses.get_address(session, visitor.user_id, form["address_id"])
@@ -189,7 +189,7 @@ async def place_order(request: Request, visitor: FormShopperOwnTransactions) -> 
             else:
                 address = {k: v for k, v in saved.items() if k != "id" and v is not None}
         if form.get("card_id", "new") == "new":
-            card = _new_card(form, errors)
+            card = new_card(form, errors)
             token = card.token if card else ""
         else:
             try:

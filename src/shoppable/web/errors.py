@@ -43,6 +43,10 @@ async def page_error(request: Request, status: int, code: str, detail: str) -> R
     return render(request, "error.html", context, status_code=status)
 
 
-async def on_sign_in_required(_request: Request, exc: Exception) -> Response:
+async def on_sign_in_required(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SignInRequired)
-    return RedirectResponse(sign_in_url(exc.target), status_code=303)
+    response = RedirectResponse(sign_in_url(exc.target), status_code=303)
+    visitor = getattr(request.state, "visitor", None)
+    if visitor is not None:
+        visitor.write_cookies(response)  # a session that ended is forgotten by the browser too
+    return response
