@@ -98,6 +98,9 @@ async def test_follow_the_parcel_and_return_a_line_after_delivery(client: httpx.
     await item.get_by_role("button", name="Request a return").click()
     await page.get_by_text("Return requested. The shop will answer soon.").wait_for()
     await page.get_by_role("region", name="Returns").get_by_text("Waiting for the shop").wait_for()
+    assert f"1 × {line['title']}" in await page.get_by_role("region", name="Returns").inner_text()
+    # One of two units is asked for: the form offers the other one only.
+    assert await item.get_by_label("Quantity to return").get_attribute("max") == "1"
     await phone.check()
 
     returns = await client.get(

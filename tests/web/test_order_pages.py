@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from shoppable.web import orders as order_pages
-from shoppable.web.orders import can_cancel, describe_event, return_requests, return_window_open
+from shoppable.web.orders import can_cancel, describe_event, return_window_open, returnable_units, waiting_units
 from tests.helpers import Account, bought, list_product, register, stock_of
 from tests.web.session_helpers import PAGE_PASSWORD, sign_up_page
 
@@ -223,14 +223,11 @@ def test_the_timeline_reads_as_sentences() -> None:
     assert said("return_rejected", "user:seller", reason="worn") == "The shop declined your return: worn."
     assert said("something_new") == "Something new."
 
-    timeline = [
-        {"at": "a", "event": "return_requested", "actor": "user:u1", "detail": {"return_id": "ret_1"}},
-        {"at": "b", "event": "return_requested", "actor": "user:u1", "detail": {"return_id": "ret_2"}},
-        {"at": "c", "event": "return_rejected", "actor": "user:s", "detail": {"return_id": "ret_1", "reason": "worn"}},
-        {"at": "d", "event": "refunded", "actor": "user:s", "detail": {"refund_id": "re_1", "amount": 5}},
-        {"at": "e", "event": "return_approved", "actor": "user:s", "detail": {"return_id": "ret_2"}},
+    returns = [
+        {"status": "requested", "lines": [{"line_id": "l1", "quantity": 1}, {"line_id": "l2", "quantity": 2}]},
+        {"status": "requested", "lines": [{"line_id": "l1", "quantity": 1}]},
+        {"status": "rejected", "lines": [{"line_id": "l2", "quantity": 5}]},
     ]
-    assert [(r["id"], r["status"], r.get("decision_reason")) for r in return_requests({"timeline": timeline})] == [
-        ("ret_1", "rejected", "worn"),
-        ("ret_2", "approved", None),
-    ]
+    assert waiting_units(returns) == {"l1": 2, "l2": 2}
+    assert returnable_units({"quantity": 3, "refunded_quantity": 1}, waiting=2) == 0
+    assert returnable_units({"quantity": 3, "refunded_quantity": 0}, waiting=1) == 2

@@ -286,6 +286,17 @@ async def shop_returns(
     return [serialize_return(r) for r in page], next_cursor
 
 
+async def order_returns(session: AsyncSession, principal: Principal, order_id: str) -> list[dict[str, Any]]:
+    """The return requests of the buyer's own order, oldest first, with the lines and units each asks for."""
+    order, _ = await order_for(session, principal, order_id, need=Actor.BUYER)
+    rows = await session.scalars(
+        select(ReturnRequest)
+        .where(ReturnRequest.order_id == order.id)
+        .order_by(ReturnRequest.created_at, ReturnRequest.id)
+    )
+    return [serialize_return(r) for r in rows]
+
+
 async def _return_for_shop(session: AsyncSession, principal: Principal, return_id: str) -> tuple[ReturnRequest, Order]:
     request = (
         await session.execute(select(ReturnRequest).where(ReturnRequest.id == return_id).with_for_update())

@@ -70,22 +70,14 @@ def return_window_open(order: dict[str, Any], now: datetime) -> bool:
     return order["status"] == OrderStatus.DELIVERED and ends_at is not None and now < ends_at
 
 
-def return_requests(order: dict[str, Any]) -> list[dict[str, Any]]:
-    """The order's return requests and where each stands, from its timeline (oldest first)."""
-    found: dict[str, dict[str, Any]] = {}
-    for entry in order["timeline"]:
-        return_id = entry["detail"].get("return_id")
-        if not return_id:
-            continue
-        if entry["event"] == "return_requested":
-            found[return_id] = {"id": return_id, "status": "requested", "requested_at": entry["at"]}
-        elif return_id in found and entry["event"] in ("return_approved", "return_rejected"):
-            found[return_id].update(
-                status=entry["event"].removeprefix("return_"),
-                decided_at=entry["at"],
-                decision_reason=entry["detail"].get("reason"),
-            )
-    return list(found.values())
+def waiting_units(returns: list[dict[str, Any]]) -> dict[str, int]:
+    """Units each line already has in a return request waiting for the shop."""
+    asked: dict[str, int] = {}
+    for item in returns:
+        if item["status"] == "requested":
+            for entry in item["lines"]:
+                asked[entry["line_id"]] = asked.get(entry["line_id"], 0) + int(entry["quantity"])
+    return asked
 
 
 def describe_event(entry: dict[str, Any], *, currency: str, buyer_key: str) -> str:
@@ -129,10 +121,10 @@ def describe_event(entry: dict[str, Any], *, currency: str, buyer_key: str) -> s
     return event.replace("_", " ").capitalize() + "."
 
 
-def returnable_units(line: dict[str, Any]) -> int:
-    """Units of a line not yet refunded: the most a return may ask for (the service also counts the units of
-    requests still waiting for the shop, and says so if the form asks for more)."""
-    return max(0, int(line["quantity"]) - int(line["refunded_quantity"]))
+def returnable_units(line: dict[str, Any], waiting: int = 0) -> int:
+    """Units of a line not yet refunded nor in a request still waiting for the shop: the most a return may
+    ask for (``refunds.request_return``'s rule)."""
+    return max(0, int(line["quantity"]) - int(line["refunded_quantity"]) - waiting)
 
 
 async def _order_page(
@@ -153,7 +145,10 @@ async def _order_page(
         for entry in order["timeline"]
     ]
     accepts_returns = return_window_open(order, utcnow())
-    returnable = {line["id"]: returnable_units(line) for line in order["lines"]}
+    returns = await refunds.order_returns(session, _principal(visitor), order_id)
+    waiting = waiting_units(returns)
+    returnable = {line["id"]: returnable_units(line, waiting.get(line["id"], 0)) for line in order["lines"]}
+    titles = {line["id"]: line["title"] for line in order["lines"]}
     errors = return_errors or {}
     context = {
         "order": order,
@@ -168,7 +163,8 @@ async def _order_page(
         "return_reasons": RETURN_REASONS,
         "return_errors": errors,
         "return_notice": next((text for key, text in errors.items() if key not in returnable), None),
-        "returns": return_requests(order),
+        "returns": returns,
+        "line_titles": titles,
         "posted": posted or {},
     }
     return render(request, "orders/detail.html", context)
