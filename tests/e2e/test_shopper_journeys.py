@@ -242,3 +242,23 @@ async def test_the_header_fits_a_phone_and_shows_the_way_in(desktop: Tab, phone:
     assert response.status == 404
     await phone.page.get_by_role("heading", name="We couldn't find that page").wait_for()
     await phone.check()
+
+
+async def test_more_products_load_in_place(client: httpx.AsyncClient, phone: Tab) -> None:
+    word = unique("fern")
+    owner = await register(client)
+    shop = await create_shop(client, owner)
+    for i in range(26):
+        await create_product(
+            client, owner, shop["id"], title=f"Fern {word} pot {i}", options=[], variants=[{"price": 900 + i}]
+        )
+    page = phone.page
+    await phone.goto(f"/search?q={word}")
+    await phone.check()
+    cards = page.locator("#results > li")
+    assert await cards.count() == 24
+    await page.get_by_role("link", name="More products").click()
+    await page.wait_for_function("document.querySelectorAll('#results > li').length === 26")
+    assert await page.get_by_role("link", name="More products").count() == 0
+    assert page.url.endswith(f"/search?q={word}")  # appended in place, no navigation
+    await phone.check()

@@ -113,8 +113,9 @@ async def _feed_items(session: AsyncSession, visitor: Visitor, items: list[dict[
             "following": video["creator"]["id"] in following,
             "is_own": video["creator"]["id"] == own,
             "sign_in": sign_in_url(f"/feed?start={video['id']}"),
+            "eager": index == 0,  # the rest load as they come near (feed.js), sparing the shopper's data
         }
-        for video in items
+        for index, video in enumerate(items)
     ]
 
 

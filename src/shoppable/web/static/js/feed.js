@@ -99,7 +99,13 @@ function setUp(article) {
     clip.addEventListener("timeupdate", () => update(clip.currentTime));
     player = {
       moves: true,
-      play() { clip.muted = !soundOn; clip.play().catch(() => {}); },
+      play() {
+        clip.muted = !soundOn;
+        clip.play().catch(() => {});
+        // The next video gets ready while this one plays, so the swipe to it starts at once.
+        const next = article.nextElementSibling?.querySelector("video.clip");
+        if (next && next.preload === "none") next.preload = "metadata";
+      },
       pause() { clip.pause(); },
     };
   } else {
