@@ -129,14 +129,16 @@ async def _shopper(request: Request, visitor: Annotated[Visitor, Depends(resolve
     return visitor
 
 
-async def _form_shopper(request: Request, visitor: Annotated[Visitor, Depends(_checked)]) -> Visitor:
-    return await _shopper(request, visitor)
+# Signed in first, then the token: a form from a session that has since ended leads to the sign-in page (which
+# changes nothing), not to a refusal that reads like an attack.
+async def _form_shopper(request: Request, visitor: Annotated[Visitor, Depends(resolve_visitor)]) -> Visitor:
+    return await _check_csrf(request, await _shopper(request, visitor))
 
 
 async def _form_shopper_outside_transaction(
     request: Request, visitor: Annotated[Visitor, Depends(_visitor_outside_transaction)]
 ) -> Visitor:
-    return await _shopper(request, await _check_csrf(request, visitor))
+    return await _check_csrf(request, await _shopper(request, visitor))
 
 
 PageVisitor = Annotated[Visitor, Depends(resolve_visitor)]
