@@ -95,3 +95,14 @@ async def test_an_upload_over_the_limit_is_a_413_and_stores_nothing(client: http
 async def test_uploads_need_a_user(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/v1/media", files={"file": ("a.png", png(), "image/png")})
     assert response.status_code == 401
+
+
+async def test_media_whose_bytes_are_gone_is_a_404(client: httpx.AsyncClient, app: FastAPI) -> None:
+    user = await register(client)
+    before = set(_stored(app))
+    body = (await _upload(client, user, png())).json()
+    (stored,) = set(_stored(app)) - before
+    stored.unlink()  # the storage was wiped under the database
+    gone = await client.get(body["url"])
+    assert gone.status_code == 404
+    assert gone.json()["code"] == "not_found"

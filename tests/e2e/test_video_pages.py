@@ -10,7 +10,7 @@ import pytest
 
 from tests.content.test_videos_api import studio
 from tests.e2e.browser import Tab
-from tests.e2e.test_feed_pages import FFMPEG, make_webm, publish_clip
+from tests.e2e.test_feed_pages import FFMPEG, make_webm, only_this_tests_media, publish_clip
 
 pytestmark = pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed (apt-get install ffmpeg)")
 
@@ -27,6 +27,7 @@ async def test_an_uploaded_video_plays_and_seeks_in_the_feed(
     )
     video_id = video["id"]
     page = phone.page
+    await only_this_tests_media(phone, video["media_url"])
     ranges: list[str] = []
     page.on("request", lambda r: ranges.append(r.headers.get("range", "")) if "/media/files/" in r.url else None)
     await phone.goto(f"/feed?start={video_id}")

@@ -30,6 +30,7 @@ from shoppable.content.schemas import (
 from shoppable.content.storage import MediaStorage
 from shoppable.identity.deps import CurrentCreator, CurrentUser, OptionalPrincipal
 from shoppable.kit.deps import DbSession
+from shoppable.kit.errors import not_found
 from shoppable.kit.http import PROBLEM_RESPONSES, json_response, problem_response
 from shoppable.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 
@@ -183,6 +184,8 @@ async def upload_media(
 async def media_file(media_id: str, request: Request, session: DbSession) -> Response:
     """The bytes of an upload, with single-range requests (206) for video players."""
     found = await media.get_media(session, media_id)
+    if await _storage(request).size(found.storage_key) is None:  # the row outlived its bytes (storage wiped)
+        raise not_found("Media")
     part = media.requested_slice(request.headers.get("range"), found.size)
     headers = {
         "accept-ranges": "bytes",
