@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from functools import lru_cache
 from typing import Annotated, Any
 
 from babel import Locale
@@ -38,11 +39,25 @@ ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postal_code", "country", "p
 _KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
-def countries() -> list[tuple[str, str]]:
+@lru_cache(maxsize=1)
+def countries() -> tuple[tuple[str, str], ...]:
+    """ISO 3166 alpha-2 codes with their English names, by name: built once (every address form shows them)."""
     names = Locale("en").territories
-    return sorted(
-        ((code, str(name)) for code, name in names.items() if len(code) == 2 and code.isalpha()), key=lambda c: c[1]
+    return tuple(
+        sorted(
+            ((code, str(name)) for code, name in names.items() if len(code) == 2 and code.isalpha()),
+            key=lambda c: c[1],
+        )
     )
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    return dict(countries())
+
+
+def country_name(code: str) -> str:
+    return _country_names().get(code, "")
 
 
 async def _summary(session: AsyncSession, user_id: str, buy: dict[str, Any] | None) -> list[dict[str, Any]]:

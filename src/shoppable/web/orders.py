@@ -18,7 +18,7 @@ from shoppable.kit.deps import DbSession
 from shoppable.kit.errors import ShoppableError, not_found
 from shoppable.order import lifecycle, refunds
 from shoppable.order.rules import Actor, OrderEvent, OrderStatus, allowed_events
-from shoppable.web.checkout import countries
+from shoppable.web.checkout import country_name
 from shoppable.web.forms import form_of
 from shoppable.web.templating import money, render, with_toast
 from shoppable.web.visitor import FormShopper, Shopper, Visitor
@@ -154,7 +154,7 @@ async def _order_page(
         "order": order,
         "shop_name": shop.name if shop else "A shop",
         "timeline": timeline,
-        "country": dict(countries()).get(order["shipping_address"].get("country", ""), ""),
+        "country": country_name(order["shipping_address"].get("country", "")),
         "can_cancel": can_cancel(order),
         "cancel_reasons": CANCEL_REASONS,
         "cancel_notice": cancel_notice,
