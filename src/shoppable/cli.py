@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from shoppable.config import get_settings
+from shoppable.config import Settings, get_settings
 
 app = typer.Typer(help="Shoppable: social commerce you run yourself.", no_args_is_help=True)
 console = Console()
@@ -25,6 +25,23 @@ def _alembic_config() -> object:
         if (base / "alembic.ini").is_file() and (base / "migrations").is_dir():
             return Config(str(base / "alembic.ini"))
     raise typer.BadParameter("alembic.ini not found: run from the Shoppable source directory")
+
+
+def _ready_settings() -> Settings:
+    """The settings a server or worker starts with, or a clear refusal (exit 2) naming what is wrong."""
+    from pydantic import ValidationError
+
+    try:
+        settings = Settings()
+        settings.check_production_ready()
+    except ValidationError as error:
+        problems = "; ".join(str(problem["msg"]).removeprefix("Value error, ") for problem in error.errors())
+        console.print(f"[red]Cannot start:[/] {problems}")
+        raise typer.Exit(2) from None
+    except RuntimeError as error:
+        console.print(f"[red]Cannot start:[/] {error}")
+        raise typer.Exit(2) from None
+    return settings
 
 
 @app.command()
@@ -46,6 +63,8 @@ def serve(
 ) -> None:
     """Serve the API (and pages) with uvicorn."""
     import uvicorn
+
+    _ready_settings()
 
     uvicorn.run(
         "shoppable.app:create_app",
@@ -166,7 +185,7 @@ def worker(
     from shoppable.kit.db import Database
     from shoppable.worker import Worker
 
-    settings = get_settings()
+    settings = _ready_settings()
 
     async def run() -> None:
         database = Database(settings.database_url, pool_size=2)

@@ -5,23 +5,29 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
 from fastapi import Request
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEMO_SECRET = "demo-secret-change-me"
+MIN_SECRET_BYTES = 32
+ENVIRONMENTS = ("development", "production")
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHOPPABLE_", extra="ignore")
 
-    environment: str = Field("development", description="development | production")
+    environment: Literal["development", "production"] = Field("development", description="development | production")
     database_url: str = "sqlite+aiosqlite:///./var/shoppable.db"
     db_pool_size: int = Field(40, ge=1, le=500, description="PostgreSQL connections kept open per process")
     read_cache: bool = Field(True, description="Cache public product reads per process (PostgreSQL only)")
     read_cache_entries: int = Field(100_000, ge=1)
-    secret_key: str = DEMO_SECRET
+    secret_key: str = Field(DEMO_SECRET, description="Signs attribution tokens and CSRF tokens: 32 bytes or more")
+    previous_secret_keys: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Comma-separated keys that still verify (never sign) during a rotation's grace period"
+    )
     var_dir: Path = Path("var")
     access_token_ttl_s: int = 60 * 60 * 24 * 30
     session_ttl_days: int = Field(14, ge=1, le=365, description="A browser stays signed in this long")
@@ -56,13 +62,43 @@ class Settings(BaseSettings):
     worker_poll_s: float = Field(1.0, gt=0, description="How often the worker looks for new outbox events")
     worker_jobs_interval_s: float = Field(10.0, gt=0, description="How often it runs expiry and completion")
 
+    @field_validator("environment", mode="before")
+    @classmethod
+    def _known_environment(cls, value: object) -> object:
+        # "Production" is production; "prod", "staging" or a typo are errors, never a silent "development".
+        name = value.strip().lower() if isinstance(value, str) else value
+        if name not in ENVIRONMENTS:
+            raise ValueError(f"SHOPPABLE_ENVIRONMENT must be one of {', '.join(ENVIRONMENTS)}, not {value!r}")
+        return name
+
+    @field_validator("previous_secret_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(key.strip() for key in value.split(",") if key.strip())
+        return value
+
+    @property
+    def verification_keys(self) -> tuple[str, ...]:
+        """The current secret first, then the previous ones a rotation keeps verifying."""
+        return (self.secret_key, *self.previous_secret_keys)
+
     @property
     def rate_cut_notice(self) -> timedelta:
         return timedelta(days=self.rate_cut_notice_days)
 
     def check_production_ready(self) -> None:
-        if self.environment == "production" and self.secret_key == DEMO_SECRET:
-            raise RuntimeError("SHOPPABLE_SECRET_KEY must be set to a real secret in production")
+        """Production refuses a missing, short or demo secret (also among the previous keys)."""
+        if self.environment != "production":
+            return
+        for name, key in [("SHOPPABLE_SECRET_KEY", self.secret_key)] + [
+            ("SHOPPABLE_PREVIOUS_SECRET_KEYS", key) for key in self.previous_secret_keys
+        ]:
+            if key == DEMO_SECRET or len(key.encode()) < MIN_SECRET_BYTES:
+                raise RuntimeError(
+                    f"{name} must be a real secret of at least {MIN_SECRET_BYTES} bytes in production "
+                    "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                )
 
 
 @lru_cache

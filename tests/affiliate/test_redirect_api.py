@@ -63,7 +63,9 @@ async def test_a_click_redirects_sets_the_token_and_is_stored(
     assert "Max-Age=604800" in cookie_header
     assert "HttpOnly" in cookie_header
     assert "SameSite=Lax" in cookie_header
-    (token,) = read_all(attribution_cookie(response), get_settings().secret_key, now=utcnow(), window=timedelta(days=7))
+    (token,) = read_all(
+        attribution_cookie(response), get_settings().verification_keys, now=utcnow(), window=timedelta(days=7)
+    )
     assert (token.link_id, token.product_id) == (link["id"], product["id"])
     assert await _clicks(database, link["id"]) == []  # nothing written on the hot path
     await app.state.click_writer.flush()

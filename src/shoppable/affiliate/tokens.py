@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
+
 import orjson
 
 _VERSION = "v1"
@@ -60,15 +61,17 @@ def sign(token: ClickToken, secret: str) -> str:
     return f"{signed}.{_b64(hmac.digest(_key(secret), signed.encode(), 'sha256'))}"
 
 
-def verify(text: str, secret: str, *, now: datetime, window: timedelta) -> ClickToken | None:
-    """The token's click if ``text`` is a token we signed and the click is at most ``window`` old (setting
-    ``attribution_window_days``); None for anything else."""
+def verify(text: str, keys: tuple[str, ...], *, now: datetime, window: timedelta) -> ClickToken | None:
+    """The token's click if ``text`` is a token signed under one of ``keys`` (the current secret, then those a
+    rotation keeps) and the click is at most ``window`` old (setting ``attribution_window_days``); None for
+    anything else."""
     parts = text.split(".")
     if len(parts) != 3 or parts[0] != _VERSION or len(text) > 1024:
         return None
-    expected = hmac.digest(_key(secret), f"{parts[0]}.{parts[1]}".encode(), "sha256")
+    signed = f"{parts[0]}.{parts[1]}".encode()
     try:
-        if not hmac.compare_digest(expected, _unb64(parts[2])):
+        signature = _unb64(parts[2])
+        if not any(hmac.compare_digest(hmac.digest(_key(key), signed, "sha256"), signature) for key in keys):
             return None
         data = orjson.loads(_unb64(parts[1]))
         token = ClickToken(
@@ -89,9 +92,9 @@ COOKIE = "shoppable_attr"
 MAX_TOKENS = 5  # the cookie keeps the last few clicks (about 230 bytes each), newest last
 
 
-def read_all(value: str | None, secret: str, *, now: datetime, window: timedelta) -> list[ClickToken]:
+def read_all(value: str | None, keys: tuple[str, ...], *, now: datetime, window: timedelta) -> list[ClickToken]:
     """The valid clicks in an attribution cookie (tokens joined by ``~``); anything else is ignored."""
     if not value:
         return []
-    found = (verify(text, secret, now=now, window=window) for text in value.split("~")[-MAX_TOKENS:])
+    found = (verify(text, keys, now=now, window=window) for text in value.split("~")[-MAX_TOKENS:])
     return [token for token in found if token is not None]

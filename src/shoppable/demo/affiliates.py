@@ -49,7 +49,7 @@ async def _click(redirector: Redirector, code: str) -> str:
 
 
 async def _buy(database: Database, settings: Settings, shopper: str, variant: str, cookie: str) -> str:
-    clicks = read_all(cookie, settings.secret_key, now=utcnow(), window=timedelta(days=1))
+    clicks = read_all(cookie, settings.verification_keys, now=utcnow(), window=timedelta(days=1))
     purchase = checkout.Purchase(
         buyer=Principal(user_id=shopper),
         items=[Item(variant, 1)],

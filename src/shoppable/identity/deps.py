@@ -50,8 +50,8 @@ async def principal_from_cookie(session: AsyncSession, request: Request) -> Prin
     if signed is None:
         return None
     if request.method not in _SAFE_METHODS:
-        secret = request.app.state.settings.secret_key
-        if not csrf_matches(secret, signed.session_id, request.headers.get(CSRF_HEADER)):
+        keys = request.app.state.settings.verification_keys
+        if not csrf_matches(keys, signed.session_id, request.headers.get(CSRF_HEADER)):
             raise ShoppableError(
                 "csrf_failed", 403, "This request needs the page's CSRF token in the X-CSRF-Token header."
             )

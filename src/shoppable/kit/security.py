@@ -21,8 +21,11 @@ def csrf_token(secret: str, binding: str) -> str:
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
-def csrf_matches(secret: str, binding: str, presented: str | None) -> bool:
-    return bool(presented) and hmac.compare_digest(csrf_token(secret, binding), presented or "")
+def csrf_matches(keys: tuple[str, ...], binding: str, presented: str | None) -> bool:
+    """Whether ``presented`` is the token of ``binding`` under one of ``keys`` (a rotation keeps the old ones)."""
+    if not presented:
+        return False
+    return any(hmac.compare_digest(csrf_token(key, binding), presented) for key in keys)
 
 
 def new_visitor_id() -> str:

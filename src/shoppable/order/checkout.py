@@ -51,7 +51,7 @@ _IN_PROGRESS_WAIT_S = 10.0
 def attribution_clicks(cookie: str | None, settings: Settings) -> tuple[ClickToken, ...]:
     """The verified link clicks of a shopper's attribution cookie, within the attribution window."""
     window = timedelta(days=settings.attribution_window_days)
-    return tuple(tokens.read_all(cookie, settings.secret_key, now=utcnow(), window=window))
+    return tuple(tokens.read_all(cookie, settings.verification_keys, now=utcnow(), window=window))
 
 
 @dataclass(frozen=True, slots=True)

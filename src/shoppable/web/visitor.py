@@ -4,7 +4,6 @@ htmx request of theirs must carry. Page handlers declare which they need: ``Page
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote, urlsplit
@@ -18,7 +17,7 @@ from shoppable.identity.deps import SESSION_COOKIE
 from shoppable.identity.sessions import SignedIn
 from shoppable.kit.deps import DbSession, get_database
 from shoppable.kit.errors import ShoppableError
-from shoppable.kit.security import CSRF_FIELD, CSRF_HEADER, csrf_token, new_visitor_id
+from shoppable.kit.security import CSRF_FIELD, CSRF_HEADER, csrf_matches, csrf_token, new_visitor_id
 from shoppable.order import cart
 
 VISITOR_COOKIE = "shoppable_visitor"  # binds an anonymous visitor's CSRF token (sign-in and sign-up forms)
@@ -27,6 +26,7 @@ VISITOR_COOKIE = "shoppable_visitor"  # binds an anonymous visitor's CSRF token 
 @dataclass
 class Visitor:
     user: SignedIn | None
+    csrf_binding: str  # what the CSRF token is an HMAC of: the session, or the anonymous visitor's cookie
     csrf_token: str
     cart_count: int
     secure: bool
@@ -79,15 +79,17 @@ async def _visitor(request: Request, session: AsyncSession) -> Visitor:
     secure = settings.public_url.startswith("https://")
     if user is not None:
         count = await cart.count_lines(session, user.user_id)
-        visitor = Visitor(user, csrf_token(settings.secret_key, user.session_id), count, secure)
+        visitor = Visitor(user, user.session_id, csrf_token(settings.secret_key, user.session_id), count, secure)
     else:
         visitor_id = request.cookies.get(VISITOR_COOKIE)
         fresh = None
         if not visitor_id or len(visitor_id) > 64:
             visitor_id = fresh = new_visitor_id()
+        binding = "visitor|" + visitor_id
         visitor = Visitor(
             None,
-            csrf_token(settings.secret_key, "visitor|" + visitor_id),
+            binding,
+            csrf_token(settings.secret_key, binding),
             0,
             secure,
             new_visitor_id=fresh,
@@ -105,7 +107,7 @@ async def _check_csrf(request: Request, visitor: Visitor) -> Visitor:
     presented = request.headers.get(CSRF_HEADER)
     if presented is None:
         presented = str((await request.form()).get(CSRF_FIELD) or "")
-    if not (presented and hmac.compare_digest(visitor.csrf_token, presented)):
+    if not csrf_matches(request.app.state.settings.verification_keys, visitor.csrf_binding, presented):
         raise ShoppableError(
             "csrf_failed", 403, "This form has expired or did not come from this site. Reload the page and try again."
         )
