@@ -22,9 +22,11 @@ from shoppable.config import Settings, get_settings
 from shoppable.content import api as content_api
 from shoppable.content.storage import storage_from_settings
 from shoppable.identity import api as identity_api
+from shoppable.identity.deps import SESSION_COOKIE
 from shoppable.kit import idempotency
 from shoppable.kit.broker import broker_for
 from shoppable.kit.db import Database
+from shoppable.kit.headers import PAGE_POLICY, SecurityHeadersMiddleware
 from shoppable.kit.http import FastJSONResponse, RequestIdMiddleware, install_error_handlers
 from shoppable.kit.read_cache import PostgresInvalidation, ReadCache
 from shoppable.live import api as live_api
@@ -130,6 +132,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.click_writer = click_writer
     install_error_handlers(app, page_error)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        page_policies={"": PAGE_POLICY, **docs.POLICIES},
+        file_prefixes=("/media",),
+        credential_cookies=(SESSION_COOKIE,),
+    )
     redirector = Redirector(
         db,
         click_writer,

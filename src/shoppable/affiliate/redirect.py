@@ -27,6 +27,7 @@ from shoppable.affiliate.clicks import RepeatFilter, is_bot
 from shoppable.affiliate.models import Click
 from shoppable.affiliate.tokens import COOKIE, MAX_TOKENS, ClickToken, sign
 from shoppable.kit.db import Database, bulk_insert_records
+from shoppable.kit.headers import ALWAYS_HEADERS
 from shoppable.kit.ids import new_id
 
 log = logging.getLogger("shoppable.clicks")
@@ -258,7 +259,8 @@ async def _respond(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [*headers, (b"content-length", str(len(body)).encode())],
+            # Answered before the middleware (app.py), so the headers every response carries are added here.
+            "headers": [*headers, *ALWAYS_HEADERS, (b"content-length", str(len(body)).encode())],
         }
     )
     await send({"type": "http.response.body", "body": body if method != "HEAD" else b""})

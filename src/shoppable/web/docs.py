@@ -12,6 +12,12 @@ from fastapi import APIRouter, Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
+from shoppable.kit.headers import PAGE_POLICY
+
+# Redoc's styling library writes <style> elements at run time and searches in a blob: worker; scripts stay 'self'.
+REDOC_POLICY = PAGE_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'") + "; worker-src 'self' blob:"
+POLICIES = {"/redoc": REDOC_POLICY}
+
 _templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 router = APIRouter(include_in_schema=False)
