@@ -222,6 +222,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+SERVERS: dict[str, asyncio.subprocess.Process] = {}
+"""The process behind each base URL that ``serving`` yields (to measure it, or to kill it)."""
+
+
 @asynccontextmanager
 async def serving(**env: str) -> AsyncIterator[str]:
     """`uvicorn shoppable.app:create_app` in its own process on the test database (``env``: extra settings);
@@ -239,6 +243,7 @@ async def serving(**env: str) -> AsyncIterator[str]:
         "--log-level", "warning", env=environment,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
+    SERVERS[base] = process
     try:
         async with httpx.AsyncClient() as http:
             # Polls for readiness (a loaded 2-core CI machine may take many seconds to import and migrate).
@@ -254,5 +259,6 @@ async def serving(**env: str) -> AsyncIterator[str]:
                 raise RuntimeError("the server did not start within a minute")
         yield base
     finally:
+        SERVERS.pop(base, None)
         process.terminate()
         await process.wait()

@@ -25,6 +25,7 @@ from shoppable.identity import api as identity_api
 from shoppable.identity.deps import SESSION_COOKIE
 from shoppable.kit import idempotency
 from shoppable.kit.broker import broker_for
+from shoppable.kit.body_limit import BodyLimitMiddleware
 from shoppable.kit.db import Database
 from shoppable.kit.headers import PAGE_POLICY, SecurityHeadersMiddleware
 from shoppable.kit.http import FastJSONResponse, RequestIdMiddleware, install_error_handlers
@@ -132,6 +133,15 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.click_writer = click_writer
     install_error_handlers(app, page_error)
     app.add_middleware(RequestIdMiddleware)
+    multipart_slack = 64 * 1024  # the form's boundaries and part headers around the file
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.body_max_bytes,
+        routes=[
+            ("POST", r"/api/v1/media", settings.media_max_bytes + multipart_slack),
+            ("POST", r"/api/v1/shops/[^/]+/imports", settings.import_max_bytes + multipart_slack),
+        ],
+    )
     app.add_middleware(
         SecurityHeadersMiddleware,
         page_policies={"": PAGE_POLICY, **docs.POLICIES},

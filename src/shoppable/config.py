@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     session_ttl_days: int = Field(14, ge=1, le=365, description="A browser stays signed in this long")
     idempotency_ttl_hours: int = 24
     import_max_bytes: int = 200 * 1024 * 1024
+    body_max_bytes: int = Field(
+        2 * 1024 * 1024, ge=1024, description="Largest JSON or form body; uploads and imports have their own limits"
+    )
     # Argon2 cost: the library defaults (64 MiB, t=3) in production; tests may lower them.
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
