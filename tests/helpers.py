@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -227,9 +228,9 @@ SERVERS: dict[str, asyncio.subprocess.Process] = {}
 
 
 @asynccontextmanager
-async def serving(**env: str) -> AsyncIterator[str]:
+async def serving(*, log_to: Path | None = None, **env: str) -> AsyncIterator[str]:
     """`uvicorn shoppable.app:create_app` in its own process on the test database (``env``: extra settings);
-    its base URL once it answers."""
+    its base URL once it answers. ``log_to``: a file that gets its whole log, access log included."""
     port = free_port()
     environment = dict(
         os.environ,
@@ -238,9 +239,10 @@ async def serving(**env: str) -> AsyncIterator[str]:
     )
     environment.pop("SHOPPABLE_REDIS_URL", None)
     environment.update(env)
+    log = log_to.open("ab") if log_to is not None else None
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "uvicorn", "shoppable.app:create_app", "--factory", "--port", str(port),
-        "--log-level", "warning", env=environment,
+        "--log-level", "info" if log else "warning", env=environment, stdout=log, stderr=log,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     SERVERS[base] = process
@@ -262,3 +264,5 @@ async def serving(**env: str) -> AsyncIterator[str]:
         SERVERS.pop(base, None)
         process.terminate()
         await process.wait()
+        if log is not None:
+            log.close()

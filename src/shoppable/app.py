@@ -23,9 +23,9 @@ from shoppable.content import api as content_api
 from shoppable.content.storage import storage_from_settings
 from shoppable.identity import api as identity_api
 from shoppable.identity.deps import SESSION_COOKIE
-from shoppable.kit import idempotency
-from shoppable.kit.broker import broker_for
+from shoppable.kit import idempotency, log_redaction
 from shoppable.kit.body_limit import BodyLimitMiddleware
+from shoppable.kit.broker import broker_for
 from shoppable.kit.db import Database
 from shoppable.kit.headers import PAGE_POLICY, SecurityHeadersMiddleware
 from shoppable.kit.http import FastJSONResponse, RequestIdMiddleware, install_error_handlers
@@ -70,6 +70,7 @@ def payout_provider(settings: Settings) -> PayoutProvider:
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production_ready()
+    log_redaction.install()
     owns_database = database is None
     db = database or Database(settings.database_url, echo=settings.sql_echo, pool_size=settings.db_pool_size)
     invalidation = None

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     payout_provider: str = Field("test", description="test: the built-in payout provider")
     public_url: str = Field("http://127.0.0.1:8000", description="Where shoppers reach this server (links)")
     redis_url: str | None = Field(None, description="redis://host:6379/0: live rooms span processes through it")
+    ws_ticket_ttl_s: int = Field(60, ge=5, le=600, description="A live room's socket ticket opens it this long")
     # Media uploads (content).
     media_max_bytes: int = Field(200 * 1024 * 1024, ge=1, description="Largest video or image upload")
     media_storage: str = Field("local", description="local: under var_dir/media/uploads; s3: an S3-compatible bucket")

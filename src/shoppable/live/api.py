@@ -32,7 +32,7 @@ from shoppable.kit.deps import DbSession, get_database
 from shoppable.kit.errors import ShoppableError
 from shoppable.kit.http import PROBLEM_RESPONSES, json_response
 from shoppable.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
-from shoppable.live import chat, service
+from shoppable.live import chat, service, tickets
 from shoppable.live.hub import Hub, Viewer
 from shoppable.live.models import Live
 from shoppable.live.rules import RateLimit, clean_text
@@ -224,6 +224,24 @@ async def chat_review(
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
+class TicketRead(BaseModel):
+    ticket: str = Field(description="Open the room with `/ws/lives/{live_id}?ticket=...` once, before it expires")
+    expires_in: int = Field(description="Seconds")
+
+
+@router.post(
+    "/lives/{live_id}/ws-ticket",
+    status_code=201,
+    response_model=TicketRead,
+    summary="A single-use, short-lived ticket to chat in the live's room without a token in the socket URL (user)",
+)
+async def ws_ticket(live_id: str, request: Request, session: DbSession, user: CurrentUser) -> TicketRead:
+    assert user.user_id is not None
+    ttl_s = app_settings(request).ws_ticket_ttl_s
+    ticket = await tickets.issue_ticket(session, live_id=live_id, user_id=user.user_id, ttl_s=ttl_s)
+    return TicketRead(ticket=ticket, expires_in=ttl_s)
+
+
 @router.put("/creators/me/blocked-words", summary="Words hidden from the chat of the caller's lives (creator)")
 async def blocked_words(body: BlockedWordsIn, session: DbSession, creator: CurrentCreator) -> Response:
     return json_response({"words": await chat.set_blocked_words(session, creator, body.words)})
@@ -279,7 +297,7 @@ def same_origin(websocket: WebSocket) -> bool:
 async def _viewer_of(session: AsyncSession, websocket: WebSocket, token: str | None) -> str | None:
     """The user watching: a bearer ``?token=`` (apps; 401 when bad), else the page session cookie, honoured
     only from this site's own pages (a cross-site page must not chat as the person whose browser it runs
-    in); None for an anonymous viewer."""
+    in); None for an anonymous viewer. (A ``?ticket=`` is redeemed before, in a transaction of its own.)"""
     if token:
         principal = await principal_from_authorization(session, f"Bearer {token}")
         return principal.user_id if principal else None
@@ -291,20 +309,35 @@ async def _viewer_of(session: AsyncSession, websocket: WebSocket, token: str | N
 
 
 @sockets.websocket("/ws/lives/{live_id}")
-async def room(websocket: WebSocket, live_id: str, token: str | None = None, since: int | None = None) -> None:
+async def room(
+    websocket: WebSocket,
+    live_id: str,
+    token: str | None = None,
+    ticket: Annotated[str | None, Query(max_length=100)] = None,
+    since: int | None = None,
+) -> None:
     """Watch a live: a ``state`` snapshot first (its ``seq`` is the last event it reflects), then, with
     ``?since=SEQ``, the events missed since then, then every new event. A signed-in viewer (the page session
-    cookie from this site's own pages, or ``?token=`` for apps) may chat: ``{"type": "chat", "text": ...}``;
+    cookie from this site's own pages, a ``?ticket=`` from ``POST /api/v1/lives/{id}/ws-ticket``, or ``?token=``
+    for apps) may chat: ``{"type": "chat", "text": ...}``;
     too fast gets an ``error`` event (429), not a disconnect."""
     app = websocket.app
     hub: Hub = app.state.hub
     database = get_database(websocket)  # type: ignore[arg-type]
-    async with database.session(write=False) as session:
-        try:
-            user_id = await _viewer_of(session, websocket, token)
-        except ShoppableError:
+    user_id: str | None = None
+    if ticket is not None:
+        async with database.session() as session:
+            user_id = await tickets.redeem_ticket(session, live_id=live_id, ticket=ticket)
+        if user_id is None:
             await websocket.close(code=4401)
             return
+    async with database.session(write=False) as session:
+        if ticket is None:
+            try:
+                user_id = await _viewer_of(session, websocket, token)
+            except ShoppableError:
+                await websocket.close(code=4401)
+                return
         live = await session.get(Live, live_id)
         if live is None or (user_id and await chat.standing(session, live_id, user_id) == "ban"):
             await websocket.close(code=4404 if live is None else 4403)

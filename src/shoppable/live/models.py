@@ -132,3 +132,17 @@ class BlockedWord(Base):
 
     host_id: Mapped[str] = mapped_column(String(40), primary_key=True)  # a creator or shop id
     word: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class SocketTicket(Base):
+    """A single-use, short-lived pass into a live room's socket for a signed-in user: the URL then carries this
+    instead of a 30-day bearer token. Only its SHA-256 is kept."""
+
+    __tablename__ = "live_socket_tickets"
+    __table_args__ = (Index("ix_live_socket_tickets_expires_at", "expires_at"),)
+
+    ticket_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    live_id: Mapped[str] = mapped_column(ForeignKey("lives.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(40))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
