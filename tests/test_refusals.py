@@ -78,6 +78,7 @@ PROTECTED = [
     ("POST", "/api/v1/lives/live_any/coupons/CODE/claim"),
     ("POST", "/api/v1/lives/live_any/moderation"),
     ("GET", "/api/v1/lives/live_any/chat"),
+    ("POST", "/api/v1/lives/live_any/ws-ticket"),
     ("PUT", "/api/v1/creators/me/blocked-words"),
 ]
 

@@ -42,6 +42,7 @@ from shoppable.kit.clock import isoformat, utcnow
 from shoppable.kit.db import Database
 from shoppable.kit.errors import ShoppableError, not_found
 from shoppable.kit.ids import new_id
+from shoppable.kit.urls import is_web_url
 
 log = logging.getLogger("shoppable.imports")
 
@@ -437,11 +438,26 @@ def _last_row(item: ImportItem) -> int:
 async def _add_record(
     batcher: _Batcher, report: ImportReport, record: ProductRecord, variants: tuple[VariantSpec, ...]
 ) -> None:
+    record, variants, refused = _without_unsafe_images(record, variants)
     spec = _spec_from_record(record, variants)
     if isinstance(spec, str):
         report.skip(record.row, record.handle, spec)
-    else:
-        await batcher.add(record.row, spec)
+        return
+    for url in refused:  # the product comes in; the image that is not an http(s) URL stays out
+        report.skip(record.row, record.handle, f"image {url[:80]!r} left out: not an http(s) URL")
+    await batcher.add(record.row, spec)
+
+
+def _without_unsafe_images(
+    record: ProductRecord, variants: tuple[VariantSpec, ...]
+) -> tuple[ProductRecord, tuple[VariantSpec, ...], list[str]]:
+    refused = [image.url for image in record.images if not is_web_url(image.url)]
+    refused += [v.image_url for v in variants if v.image_url and not is_web_url(v.image_url)]
+    if not refused:
+        return record, variants, []
+    images = tuple(image for image in record.images if is_web_url(image.url))
+    variants = tuple(v if not v.image_url or is_web_url(v.image_url) else replace(v, image_url=None) for v in variants)
+    return replace(record, images=images), variants, list(dict.fromkeys(refused))
 
 
 async def run_import(database: Database, import_id: str) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shoppable.catalog.rules import check_slug
+from shoppable.kit.urls import WebUrl
 
 ProductStatus = Literal["active", "draft", "archived"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
@@ -15,10 +16,7 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=80), AfterValidator(check_slug)]
 Handle = Annotated[str, StringConstraints(min_length=1, max_length=255), AfterValidator(check_slug)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-Url = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=2048, pattern=r"^(https?://|/)\S+$"),
-]
+Url = WebUrl
 Amount = Annotated[int, Field(ge=0, le=10**15)]
 
 

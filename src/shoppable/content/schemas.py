@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shoppable.kit.urls import WebUrl
 
 
 class _In(BaseModel):
@@ -95,9 +97,9 @@ class TileIn(_In):
 
 class VideoCreate(_In):
     title: str = Field(min_length=1, max_length=200)
-    media_url: AnyHttpUrl | None = Field(None, description="An external video; or give media_id of an upload")
+    media_url: WebUrl | None = Field(None, description="An external video (http or https); or give media_id")
     media_id: str | None = Field(None, max_length=40, description="A video uploaded with POST /api/v1/media")
-    poster_url: str | None = Field(None, max_length=2048)
+    poster_url: WebUrl | None = None
     duration_s: int = Field(ge=1, le=36_000)
     description: str = Field("", max_length=5000)
     anchors: list[AnchorIn] = Field(default_factory=list, max_length=20)
@@ -107,7 +109,7 @@ class VideoCreate(_In):
 class VideoUpdate(_In):
     title: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=5000)
-    poster_url: str | None = Field(None, max_length=2048)
+    poster_url: WebUrl | None = None
     anchors: list[AnchorIn] | None = Field(None, max_length=20)
     tiles: list[TileIn] | None = Field(None, max_length=20)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AnyHttpUrl, BaseModel, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
+
+from shoppable.kit.urls import WebUrl
 
 
 class UserCreate(BaseModel):
@@ -30,7 +32,7 @@ class CreatorCreate(BaseModel):
     handle: str = Field(min_length=1, max_length=31, description="1 to 30 of a-z, 0-9, _ and . (case-insensitive)")
     display_name: str = Field(min_length=1, max_length=100)
     bio: str = Field("", max_length=500)
-    avatar_url: AnyHttpUrl | None = Field(None, description="http(s) URL, at most 2,048 characters")
+    avatar_url: WebUrl | None = Field(None, description="http(s) URL, at most 2,048 characters")
 
 
 class CreatorRead(BaseModel):

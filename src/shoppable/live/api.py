@@ -32,6 +32,7 @@ from shoppable.kit.deps import DbSession, get_database
 from shoppable.kit.errors import ShoppableError
 from shoppable.kit.http import PROBLEM_RESPONSES, json_response
 from shoppable.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
+from shoppable.kit.urls import WebUrl
 from shoppable.live import chat, service, tickets
 from shoppable.live.hub import Hub, Viewer
 from shoppable.live.models import Live
@@ -49,7 +50,7 @@ class _In(BaseModel):
 
 class LiveCreate(_In):
     title: str = Field(min_length=1, max_length=200)
-    stream_url: str | None = Field(None, max_length=2048)
+    stream_url: WebUrl | None = None
     scheduled_at: datetime | None = None
     product_ids: list[str] = Field(default_factory=list, max_length=100)
     shop_id: str | None = Field(None, description="A shop hosting its own live (the caller acts for it)")

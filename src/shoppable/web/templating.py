@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from shoppable.kit.clock import isoformat
 from shoppable.kit.money import Money
+from shoppable.kit.urls import web_url_or_none
 
 LOCALE = "en_US"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -57,6 +58,8 @@ templates.env.filters["when"] = when
 templates.env.filters["iso"] = iso
 templates.env.filters["mmss"] = mmss
 templates.env.filters["price"] = lambda variant: money(variant["price"], variant["currency"])
+# Every user- or file-supplied URL a page puts in src, poster or data-*: empty unless http(s) or a site path.
+templates.env.filters["web_url"] = lambda url: web_url_or_none(url) or ""
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> Response:

@@ -39,3 +39,8 @@ export function mmss(seconds) {
   const s = Math.max(0, Math.ceil(seconds));
   return `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
 }
+
+// The same rule as the server's kit/urls.py: an http(s) URL with a host, or a path on this site; else "".
+export function webUrl(url) {
+  return typeof url === "string" && /^(https?:\/\/[^\s\/\\]|\/(?![\/\\]))\S*$/i.test(url) ? url : "";
+}

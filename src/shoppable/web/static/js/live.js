@@ -1,7 +1,7 @@
 // The live room: the room's WebSocket (the page session cookie says who is watching; nothing is kept in page
 // storage nor put in the URL), the pinned product with its flash sale, purchase banners, chat, and "Buy now"
 // with the shopper's saved address and card (a sheet asks once when there are none).
-import { api, ApiError, money, mmss } from "./api.js";
+import { api, ApiError, money, mmss, webUrl } from "./api.js";
 
 const room = document.querySelector(".live-room");
 if (room) start(room);
@@ -56,9 +56,10 @@ function start(room) {
     product = null;
     ui.card.hidden = !summary;
     ui.nothing.hidden = !!summary;
+    const picture = summary ? webUrl(summary.image_url) : "";
     for (const image of [ui.image, ui.poster]) {
-      image.hidden = !(summary && summary.image_url);
-      if (summary && summary.image_url) image.src = summary.image_url;
+      image.hidden = !picture;
+      if (picture) image.src = picture;
     }
     if (!summary) return;
     ui.title.textContent = summary.title;
