@@ -1,4 +1,5 @@
-"""Lives for tests: a seller's product under a shop plan, a creator hosting a live that shows it."""
+"""Lives for tests: a seller's product under a shop plan, a creator hosting a live that shows it (the plan lets
+its hosts run flash sales down to 10 % of the price unless a test says otherwise)."""
 
 from __future__ import annotations
 
@@ -31,9 +32,18 @@ class OnAir:
         return f"/api/v1/lives/{self.live['id']}"
 
 
-async def on_air(client: httpx.AsyncClient, *, price: int = 3000, stock: int = 100, start: bool = True) -> OnAir:
+async def on_air(
+    client: httpx.AsyncClient,
+    *,
+    price: int = 3000,
+    stock: int = 100,
+    start: bool = True,
+    host_discount_bps: int | None = 9000,
+) -> OnAir:
+    """``host_discount_bps`` None opens the plan without one (its default: no allowance)."""
     listing = await list_product(client, (price, stock))
-    await open_plan(client, listing.seller, listing.shop["id"], kind="shop", bps=1000)
+    allowance = {} if host_discount_bps is None else {"host_discount_bps": host_discount_bps}
+    await open_plan(client, listing.seller, listing.shop["id"], kind="shop", bps=1000, **allowance)
     host = await register(client, name="Host Person")
     profile = await become_creator(client, host)
     created = await client.post(

@@ -215,8 +215,8 @@ async def test_a_pin_or_flash_sale_in_a_rolled_back_transaction_is_never_broadca
         async with database.session() as session:
             await service.pin(session, hub, host, air.live["id"], air.listing.product["id"])
             await service.start_flash_sale(
-                session, hub, host, air.live["id"], variant_id=air.variant, price=100, quantity=1,
-                duration_s=60, per_buyer_limit=1, countdown_s=10,
+                session, hub, host, air.live["id"], variant_id=air.variant, price=1000, quantity=1,
+                duration_s=60, per_buyer_limit=1, countdown_s=10, notice=timedelta(days=30),
             )  # fmt: skip
             raise Abort
     except Abort:
@@ -252,7 +252,7 @@ async def test_only_the_host_runs_the_live(client: httpx.AsyncClient) -> None:
     # The product's shop may start a flash sale in someone else's live.
     by_shop = await client.post(f"{air.path}/flash-sales", json=sale, headers=air.listing.seller.headers)
     assert by_shop.status_code == 201, by_shop.text
-    again = await client.post(f"{air.path}/flash-sales", json=sale, headers=air.host.headers)
+    again = await client.post(f"{air.path}/flash-sales", json={**sale, "price": 1000}, headers=air.host.headers)
     assert (again.status_code, again.json()["code"]) == (409, "flash_sale_running")
     other = await list_product(client, (100, 5))
     foreign = {**sale, "variant_id": other.variant_ids[0]}

@@ -1,5 +1,6 @@
-"""REST endpoints of the affiliate engine: plans (shops), marketplace and links (creators), commissions,
-balances and payouts. The link redirect itself is served below the framework (``redirect.py``)."""
+"""REST endpoints of the affiliate engine: plans and hosts' price allowances (shops), marketplace and links
+(creators), commissions, balances and payouts. The link redirect itself is served below the framework
+(``redirect.py``)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from shoppable.affiliate import commissions, links, marketplace, payouts, plans
+from shoppable.affiliate import allowances, commissions, links, marketplace, payouts, plans
 from shoppable.affiliate.schemas import (
     BalanceRead,
     CommissionExplanation,
     CommissionPage,
+    HostAllowanceIn,
+    HostAllowanceRead,
+    HostDiscountPage,
     LinkCreate,
     LinkPage,
     LinkRead,
@@ -63,6 +67,7 @@ async def create_plan(shop_id: str, body: PlanCreate, session: DbSession, princi
         creator_ids=body.creator_ids,
         starts_at=body.starts_at,
         ends_at=body.ends_at,
+        host_discount_bps=body.host_discount_bps,
     )
     return json_response(plan, 201)
 
@@ -78,11 +83,19 @@ async def list_plans(
 @router.patch(
     "/affiliate-plans/{plan_id}",
     response_model=PlanRead,
-    summary="Change a plan's rate: a raise applies at once, a cut reaches creators already promoting later (shop)",
+    summary="Change a plan's rate (a raise applies at once, a cut reaches creators already promoting later), "
+    "name or hosts' discount allowance (shop)",
 )
 async def update_plan(plan_id: str, body: PlanUpdate, session: DbSession, principal: CurrentPrincipal) -> Response:
     return json_response(
-        await plans.change_rate(session, principal, plan_id, commission_bps=body.commission_bps, name=body.name)
+        await plans.change_rate(
+            session,
+            principal,
+            plan_id,
+            commission_bps=body.commission_bps,
+            name=body.name,
+            host_discount_bps=body.host_discount_bps,
+        )
     )
 
 
@@ -93,6 +106,54 @@ async def update_plan(plan_id: str, body: PlanUpdate, session: DbSession, princi
 )
 async def end_plan(plan_id: str, session: DbSession, principal: CurrentPrincipal) -> Response:
     return json_response(await plans.end_plan(session, principal, plan_id))
+
+
+# --- hosts' price allowances (shops) ----------------------------------------------------------------------------
+
+
+@router.get(
+    "/products/{product_id}/host-allowance",
+    response_model=HostAllowanceRead,
+    summary="The product's own limit on creators' live discounts, if it has one (the product's shop)",
+)
+async def get_host_allowance(product_id: str, session: DbSession, principal: CurrentPrincipal) -> Response:
+    return json_response(await allowances.product_allowance(session, principal, product_id))
+
+
+@router.put(
+    "/products/{product_id}/host-allowance",
+    response_model=HostAllowanceRead,
+    summary="Set the largest discount creators may run on the product in their lives; it wins over the plans' "
+    "(the product's shop)",
+)
+async def set_host_allowance(
+    product_id: str, body: HostAllowanceIn, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    return json_response(
+        await allowances.set_product_allowance(session, principal, product_id, max_discount_bps=body.max_discount_bps)
+    )
+
+
+@router.delete(
+    "/products/{product_id}/host-allowance",
+    status_code=204,
+    summary="Drop the product's own limit: the covering plan's host_discount_bps applies again (the product's shop)",
+)
+async def clear_host_allowance(product_id: str, session: DbSession, principal: CurrentPrincipal) -> Response:
+    await allowances.clear_product_allowance(session, principal, product_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/shops/{shop_id}/host-discounts",
+    response_model=HostDiscountPage,
+    summary="Flash sales creators ran below the shop's prices, within its allowances, newest first (shop)",
+)
+async def list_host_discounts(
+    shop_id: str, session: DbSession, principal: CurrentPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Response:
+    items, next_cursor = await allowances.shop_host_discounts(session, principal, shop_id, limit=limit, cursor=cursor)
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 # --- marketplace and links (creators) ---------------------------------------------------------------------------

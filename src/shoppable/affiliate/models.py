@@ -1,11 +1,12 @@
-"""Affiliate tables: plans and their rate history, who promotes what since when, links, clicks, commissions and
-payouts. Shops, products, creators and orders are referenced by id: they belong to other domains."""
+"""Affiliate tables: plans and their rate history, who promotes what since when, links, clicks, commissions,
+payouts, and how far below its price a shop lets creators sell in their lives. Shops, products, creators and
+orders are referenced by id: they belong to other domains."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shoppable.kit.db import Base
@@ -20,6 +21,8 @@ class AffiliatePlan(Base):
     kind: Mapped[str] = mapped_column(String(16))  # shop, open, targeted
     name: Mapped[str] = mapped_column(String(200))
     commission_bps: Mapped[int] = mapped_column(Integer)  # the published rate now (history in plan_rates)
+    # The largest discount off a variant's own price creators under this plan may run in their lives.
+    host_discount_bps: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
@@ -76,7 +79,8 @@ class Link(Base):
 
 
 class Click(Base):
-    """A link click, written in batches off the redirect's hot path. Bots and repeats are kept, flagged."""
+    """A link click, written in batches off the redirect's hot path. Bots, repeats and clicks past an address's
+    rate are kept, flagged."""
 
     __tablename__ = "affiliate_clicks"
     __table_args__ = (Index("ix_affiliate_clicks_link", "link_id", "clicked_at"),)
@@ -91,6 +95,8 @@ class Click(Base):
     referrer: Mapped[str | None] = mapped_column(String(512))
     is_bot: Mapped[bool] = mapped_column(Boolean)
     is_repeat: Mapped[bool] = mapped_column(Boolean)
+    # Past its address's rate (setting ``clicks_per_ip``): redirected, but it earns no one anything.
+    is_throttled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Commission(Base):
@@ -141,3 +147,36 @@ class Payout(Base):
     failure_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class ProductAllowance(Base):
+    """A product's own limit on creators' live discounts: it wins over the covering plan's ``host_discount_bps``."""
+
+    __tablename__ = "affiliate_host_allowances"
+
+    product_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    shop_id: Mapped[str] = mapped_column(String(40))
+    max_discount_bps: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
+
+
+class AllowanceUse(Base):
+    """A creator selling below a variant's own price in a live, within what its shop allows: the shop's record."""
+
+    __tablename__ = "affiliate_allowance_uses"
+    __table_args__ = (Index("ix_affiliate_allowance_uses_shop", "shop_id", "id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    shop_id: Mapped[str] = mapped_column(String(40))
+    creator_id: Mapped[str] = mapped_column(String(40))
+    live_id: Mapped[str] = mapped_column(String(40))
+    product_id: Mapped[str] = mapped_column(String(40))
+    variant_id: Mapped[str] = mapped_column(String(40))
+    base_price: Mapped[int] = mapped_column(BigInteger)  # the variant's own price then
+    price: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    discount_bps: Mapped[int] = mapped_column(Integer)  # the discount the price amounts to, rounded up
+    allowed_bps: Mapped[int] = mapped_column(Integer)  # the allowance it was checked against
+    allowance: Mapped[str] = mapped_column(String(16))  # product, plan: whose setting gave it
+    plan_id: Mapped[str] = mapped_column(String(40))  # the plan covering the creator for the product
+    created_at: Mapped[datetime]

@@ -10,7 +10,15 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.affiliate.models import AffiliatePlan, PlanCreator, PlanProduct, PlanRate, Promotion
-from shoppable.affiliate.rules import Plan, PlanKind, RateChange, RateChoice, best_rate, check_bps
+from shoppable.affiliate.rules import (
+    Plan,
+    PlanKind,
+    RateChange,
+    RateChoice,
+    best_rate,
+    check_bps,
+    check_discount_bps,
+)
 from shoppable.catalog import service as catalog
 from shoppable.catalog.shops import can_act_for, require_shop
 from shoppable.identity import service as identity
@@ -68,9 +76,11 @@ async def create_plan(
     creator_ids: Sequence[str],
     starts_at: datetime | None,
     ends_at: datetime | None,
+    host_discount_bps: int = 0,
 ) -> dict[str, Any]:
     await require_shop(session, principal, shop_id)
     check_bps(commission_bps)
+    check_discount_bps(host_discount_bps, "host_discount_bps")
     product_ids, creator_ids = list(dict.fromkeys(product_ids)), list(dict.fromkeys(creator_ids))
     await _check_members(session, shop_id, kind, product_ids, creator_ids)
     now = utcnow()
@@ -83,6 +93,7 @@ async def create_plan(
         kind=kind.value,
         name=name.strip(),
         commission_bps=commission_bps,
+        host_discount_bps=host_discount_bps,
         starts_at=starts,
         ends_at=ends_at,
         created_at=now,
@@ -114,16 +125,28 @@ def _status(plan: AffiliatePlan, now: datetime) -> str:
 
 
 async def change_rate(
-    session: AsyncSession, principal: Principal, plan_id: str, *, commission_bps: int, name: str | None
+    session: AsyncSession,
+    principal: Principal,
+    plan_id: str,
+    *,
+    commission_bps: int | None,
+    name: str | None,
+    host_discount_bps: int | None = None,
 ) -> dict[str, Any]:
-    """A new published rate from now on. A raise reaches everyone at once; a cut reaches creators already
-    promoting the product only ``rate_cut_notice_days`` later (the rule lives in ``rules.earned_bps``)."""
+    """A new published rate from now on (None keeps it). A raise reaches everyone at once; a cut reaches
+    creators already promoting the product only ``rate_cut_notice_days`` later (the rule lives in
+    ``rules.earned_bps``). A new ``host_discount_bps`` applies to flash sales started from now on."""
     plan = await _plan_of_shop(session, principal, plan_id)
-    check_bps(commission_bps)
+    if commission_bps is not None:
+        check_bps(commission_bps)
+    if host_discount_bps is not None:
+        check_discount_bps(host_discount_bps, "host_discount_bps")
     now = utcnow()
     if _status(plan, now) == "ended":
         raise ShoppableError("plan_ended", 409, "This plan has ended; open a new one.")
-    if commission_bps != plan.commission_bps:
+    if host_discount_bps is not None:
+        plan.host_discount_bps = host_discount_bps
+    if commission_bps is not None and commission_bps != plan.commission_bps:
         at = max(now, plan.starts_at)
         await insert_ignoring_conflicts(
             session,
@@ -187,6 +210,7 @@ async def read_plans(session: AsyncSession, plans: Sequence[AffiliatePlan]) -> l
             "kind": p.kind,
             "name": p.name,
             "commission_bps": p.commission_bps,
+            "host_discount_bps": p.host_discount_bps,
             "status": _status(p, now),
             "product_ids": members[p.id][0],
             "creator_ids": members[p.id][1],
@@ -247,6 +271,7 @@ async def _snapshots(
             ends_at=r.ends_at,
             product_ids=frozenset(members[r.id][0]),
             creator_ids=frozenset(members[r.id][1]),
+            host_discount_bps=r.host_discount_bps,
         )
         for r in rows
     ]

@@ -1,6 +1,6 @@
-"""Pure affiliate rules: which plan's rate a creator earns on a product, rate changes over time, who gets the
-credit for an order line, and commission arithmetic. No I/O: services load the plans and touches, call these,
-and store the decision with its inputs.
+"""Pure affiliate rules: which plan's rate a creator earns on a product, rate changes over time, how low a
+creator may price a product in their lives, who gets the credit for an order line, and commission arithmetic.
+No I/O: services load the plans and touches, call these, and store the decision with its inputs.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ class Plan:
     ends_at: datetime | None = None  # ended plans stop covering new orders from then on
     product_ids: frozenset[str] = frozenset()
     creator_ids: frozenset[str] = frozenset()
+    host_discount_bps: int = 0  # the largest discount creators under this plan may run in their lives
 
     def covers(self, *, creator_id: str, product_id: str, shop_id: str, at: datetime) -> bool:
         if shop_id != self.shop_id or at < self.starts_at or (self.ends_at is not None and at >= self.ends_at):
@@ -131,6 +132,90 @@ def best_rate(
     if bps != plan.published_bps(at):
         why += f"; the plan's cut to {plan.published_bps(at)} bps reaches this creator after the notice period"
     return RateChoice(plan.id, plan.kind, bps, why)
+
+
+# --- hosts' prices ----------------------------------------------------------------------------------------------
+
+WHOLE_BPS = 10_000  # 100 %
+
+
+def check_discount_bps(bps: int, field: str) -> int:
+    if not 0 <= bps <= WHOLE_BPS:
+        raise ShoppableError(
+            "validation_error",
+            422,
+            f"{field} must be 0 to {WHOLE_BPS} (0 % to 100 % off); got {bps}.",
+            errors=[{"loc": ["body", field], "msg": f"0 to {WHOLE_BPS}"}],
+        )
+    return bps
+
+
+class AllowanceSource(StrEnum):
+    PRODUCT = "product"  # the product's own setting
+    PLAN = "plan"  # the covering plan's host_discount_bps
+    NONE = "none"  # no active plan covers the creator for the product
+
+
+@dataclass(frozen=True, slots=True)
+class HostAllowance:
+    """How far below a variant's own price a creator may sell a product in their lives, and whose setting says so."""
+
+    max_discount_bps: int
+    source: AllowanceSource
+    plan_id: str | None  # the plan covering the creator for the product
+
+
+NO_ALLOWANCE = HostAllowance(0, AllowanceSource.NONE, None)
+
+
+def host_allowance(
+    plans: Iterable[Plan],
+    *,
+    creator_id: str,
+    product_id: str,
+    shop_id: str,
+    at: datetime,
+    promoting_since: datetime | None,
+    notice: timedelta,
+    product_bps: int | None,
+) -> HostAllowance:
+    """The discount a creator may run on a product in their lives: the product's own setting (``product_bps``)
+    if the shop made one, else that of the plan that would pay the creator's commission on it (``best_rate``);
+    none when no active plan covers the creator for the product."""
+    candidates = list(plans)
+    choice = best_rate(
+        candidates,
+        creator_id=creator_id,
+        product_id=product_id,
+        shop_id=shop_id,
+        at=at,
+        promoting_since=promoting_since,
+        notice=notice,
+    )
+    if choice is None:
+        return NO_ALLOWANCE
+    if product_bps is not None:
+        return HostAllowance(product_bps, AllowanceSource.PRODUCT, choice.plan_id)
+    plan = next(p for p in candidates if p.id == choice.plan_id)
+    return HostAllowance(plan.host_discount_bps, AllowanceSource.PLAN, plan.id)
+
+
+def lowest_host_price(base_price: int, allowance_bps: int) -> int:
+    """The lowest price an allowance admits: base × (10,000 − bps) / 10,000, rounded up to the minor unit
+    (in the shop's favour)."""
+    return -(-base_price * (WHOLE_BPS - allowance_bps) // WHOLE_BPS)
+
+
+def is_host_price_allowed(*, base_price: int, price: int, allowance_bps: int) -> bool:
+    return price >= lowest_host_price(base_price, allowance_bps)
+
+
+def discount_bps(base_price: int, price: int) -> int:
+    """The discount ``price`` amounts to off ``base_price``, rounded up to a whole basis point (the smallest
+    allowance that admits it); 0 at or above the base price."""
+    if price >= base_price:
+        return 0
+    return -(-(base_price - price) * WHOLE_BPS // base_price)
 
 
 # --- attribution ------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""API shapes of plans, the marketplace, links, commissions, balances and payouts."""
+"""API shapes of plans, the marketplace, links, commissions, balances, payouts and hosts' price allowances."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shoppable.affiliate.rules import MAX_BPS, MIN_BPS, PlanKind
+from shoppable.affiliate.rules import MAX_BPS, MIN_BPS, WHOLE_BPS, PlanKind
 
 Bps = Field(description=f"Basis points, {MIN_BPS} to {MAX_BPS} (1 % to 80 %)", examples=[1200])
+_HOST_DISCOUNT = (
+    "The largest discount off a variant's own price that creators covered by this plan may run in their lives' "
+    f"flash sales, in basis points, 0 to {WHOLE_BPS} (0: none)"
+)
 
 
 class _In(BaseModel):
@@ -24,11 +28,17 @@ class PlanCreate(_In):
     creator_ids: list[str] = Field(default_factory=list, max_length=1000, description="targeted plans")
     starts_at: datetime | None = Field(None, description="Default now; a time in the past means now")
     ends_at: datetime | None = None
+    host_discount_bps: int = Field(0, ge=0, le=WHOLE_BPS, description=_HOST_DISCOUNT, examples=[3000])
 
 
 class PlanUpdate(_In):
-    commission_bps: int = Bps
+    commission_bps: int | None = Field(
+        None, description=f"Basis points, {MIN_BPS} to {MAX_BPS} (1 % to 80 %); absent keeps the rate", examples=[1200]
+    )
     name: str | None = Field(None, min_length=1, max_length=200)
+    host_discount_bps: int | None = Field(
+        None, ge=0, le=WHOLE_BPS, description=f"{_HOST_DISCOUNT}; absent keeps it", examples=[3000]
+    )
 
 
 class RateAt(BaseModel):
@@ -42,6 +52,7 @@ class PlanRead(BaseModel):
     kind: PlanKind
     name: str
     commission_bps: int
+    host_discount_bps: int = Field(description=_HOST_DISCOUNT)
     status: Literal["scheduled", "active", "ended"]
     product_ids: list[str]
     creator_ids: list[str]
@@ -160,4 +171,46 @@ class PayoutRead(BaseModel):
 
 class PayoutPage(BaseModel):
     items: list[PayoutRead]
+    next_cursor: str | None
+
+
+class HostAllowanceIn(_In):
+    max_discount_bps: int = Field(
+        ge=0,
+        le=WHOLE_BPS,
+        description="The largest discount off a variant's own price creators may run on this product in their "
+        f"lives, in basis points, 0 to {WHOLE_BPS}; it wins over the covering plan's host_discount_bps",
+        examples=[2000],
+    )
+
+
+class HostAllowanceRead(BaseModel):
+    product_id: str
+    shop_id: str
+    max_discount_bps: int | None = Field(
+        description="The product's own setting; null when it has none (each plan's host_discount_bps applies)"
+    )
+    updated_at: str | None
+
+
+class HostDiscountRead(BaseModel):
+    id: str
+    creator_id: str
+    live_id: str
+    product_id: str
+    variant_id: str
+    base_price: int = Field(description="The variant's own price when the sale started")
+    price: int = Field(description="The price the creator set")
+    currency: str
+    discount_bps: int = Field(description="The discount the price amounts to, rounded up to a whole basis point")
+    allowed_bps: int = Field(description="The allowance it was within")
+    allowance: Literal["product", "plan"] = Field(
+        description="Whose setting gave the allowance: the product's or the plan's"
+    )
+    plan_id: str = Field(description="The plan covering the creator for the product")
+    created_at: str
+
+
+class HostDiscountPage(BaseModel):
+    items: list[HostDiscountRead]
     next_cursor: str | None

@@ -86,6 +86,7 @@ async def seed_affiliates(database: Database, settings: Settings, *, seller: str
             creator_ids=[],
             starts_at=None,
             ends_at=None,
+            host_discount_bps=5000,  # Ana's flash sales run at half price (demo/lives.py)
         )
         await plans.create_plan(
             session,
@@ -98,6 +99,7 @@ async def seed_affiliates(database: Database, settings: Settings, *, seller: str
             creator_ids=[],
             starts_at=None,
             ends_at=None,
+            host_discount_bps=5000,  # Ana's flash sales run at half price (demo/lives.py)
         )
         await plans.create_plan(
             session,
@@ -110,6 +112,7 @@ async def seed_affiliates(database: Database, settings: Settings, *, seller: str
             creator_ids=[profile.id],
             starts_at=None,
             ends_at=None,
+            host_discount_bps=5000,  # Ana's flash sales run at half price (demo/lives.py)
         )
         calling = CallingCreator(creator, profile.id, profile.handle)
         notice = settings.rate_cut_notice

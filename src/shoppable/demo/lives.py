@@ -32,23 +32,27 @@ async def seed_lives(database: Database, settings: Settings, *, ana: str, produc
         await service.start(session, hub, host, on_air["id"])
         await service.pin(session, hub, host, on_air["id"], product_ids[0])
         await service.create_coupon(
-            session, host, on_air["id"], code="LIVE10", discount_bps=1000, total_cap=100, per_buyer_cap=1
-        )
+            session, host, on_air["id"], code="LIVE10", discount_bps=1000, total_cap=100, per_buyer_cap=1,
+            notice=notice,
+        )  # fmt: skip
     async with database.session() as session:
         live = await service.get_live(session, on_air["id"], viewers=0)
         variants = (await catalog.read_product(session, live["pinned_product"]["id"]))["variants"]
         variant = max(variants, key=lambda v: v["inventory_quantity"])
-        if variant["inventory_quantity"] >= 2:  # half the pinned product's stock, at half price, for 20 minutes
+        # Half the pinned product's stock at half price (rounded up: the shops allow their hosts 50 % off), for
+        # 20 minutes.
+        if variant["inventory_quantity"] >= 2:
             await service.start_flash_sale(
                 session,
                 hub,
                 host,
                 on_air["id"],
                 variant_id=variant["id"],
-                price=max(1, variant["price"] // 2),
+                price=max(1, variant["price"] - variant["price"] // 2),
                 quantity=min(20, variant["inventory_quantity"] // 2),
                 duration_s=1200,
                 per_buyer_limit=1,
                 countdown_s=10,
+                notice=notice,
             )
     return str(on_air["id"])

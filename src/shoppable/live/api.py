@@ -172,7 +172,8 @@ async def unpin(live_id: str, request: Request, session: DbSession, principal: C
 @router.post(
     "/lives/{live_id}/flash-sales",
     status_code=201,
-    summary="Start a flash sale: units carved out of the variant's stock (host or the product's shop)",
+    summary="Start a flash sale: units carved out of the variant's stock (the product's shop, or a host within "
+    "the shop's allowance); 403 `price_not_allowed` below it",
 )
 async def start_flash_sale(
     live_id: str, body: FlashSaleIn, request: Request, session: DbSession, principal: CurrentPrincipal
@@ -188,12 +189,20 @@ async def start_flash_sale(
         duration_s=body.duration_s,
         per_buyer_limit=body.per_buyer_limit,
         countdown_s=body.countdown_s,
+        notice=app_settings(request).rate_cut_notice,
     )
     return json_response(sale, 201)
 
 
-@router.post("/lives/{live_id}/coupons", status_code=201, summary="A coupon claimable only during the live (host)")
-async def create_coupon(live_id: str, body: CouponIn, session: DbSession, principal: CurrentPrincipal) -> Response:
+@router.post(
+    "/lives/{live_id}/coupons",
+    status_code=201,
+    summary="A coupon claimable only during the live (host; a creator's within each product's shop allowance, "
+    "else 403 `price_not_allowed`)",
+)
+async def create_coupon(
+    live_id: str, body: CouponIn, request: Request, session: DbSession, principal: CurrentPrincipal
+) -> Response:
     coupon = await service.create_coupon(
         session,
         principal,
@@ -202,6 +211,7 @@ async def create_coupon(live_id: str, body: CouponIn, session: DbSession, princi
         discount_bps=body.discount_bps,
         total_cap=body.total_cap,
         per_buyer_cap=body.per_buyer_cap,
+        notice=app_settings(request).rate_cut_notice,
     )
     return json_response(coupon, 201)
 

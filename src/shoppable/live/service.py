@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoppable.affiliate import allowances
 from shoppable.catalog import service as catalog
 from shoppable.catalog import stock
 from shoppable.catalog.shops import can_act_for
@@ -220,9 +221,14 @@ async def start_flash_sale(
     duration_s: int,
     per_buyer_limit: int,
     countdown_s: int,
+    notice: timedelta,
 ) -> dict[str, Any]:
     """Announce a flash sale: ``quantity`` units carved out of the variant's stock now (409 ``out_of_stock``
-    if it has fewer), sold at ``price`` from ``countdown_s`` seconds on, for ``duration_s``."""
+    if it has fewer), sold at ``price`` from ``countdown_s`` seconds on, for ``duration_s``.
+
+    The product's shop sets any price. The live's host (a creator) sets one only within what the shop allows
+    its hosts (``affiliate.allowances``: 403 ``price_not_allowed`` beyond it); ``notice`` is the rate-cut
+    notice, which decides the plan covering the host as it decides their commission."""
     live = await _live(session, live_id, lock=True)
     _must_be(live, LIVE)
     check_flash_sale(
@@ -236,8 +242,9 @@ async def start_flash_sale(
             "The variant is not one of this live's products.",
             errors=[{"loc": ["body", "variant_id"], "msg": "not in this live"}],
         )
-    if not (await is_host(session, principal, live) or await can_act_for(session, principal, variant.shop_id)):
-        raise forbidden("Only the live's host or the product's shop starts a flash sale.")
+    is_shop = await can_act_for(session, principal, variant.shop_id)
+    if not is_shop and not await is_host(session, principal, live):
+        raise forbidden("Only the product's shop, or the live's host within the shop's allowance, starts a flash sale.")
     running = await session.scalar(
         select(FlashSale.id).where(
             FlashSale.live_id == live.id, FlashSale.variant_id == variant_id, FlashSale.status == RUNNING
@@ -245,6 +252,8 @@ async def start_flash_sale(
     )
     if running is not None:
         raise ShoppableError("flash_sale_running", 409, "This variant already has a flash sale running in this live.")
+    if not is_shop:
+        await _authorise_host_price(session, live, variant, price, notice=notice)
     await stock.reserve_stock(
         session, {variant_id: quantity}, reason=f"flash sale in live {live.id}", actor=principal.key
     )
@@ -271,6 +280,25 @@ async def start_flash_sale(
     body = serialize_sale(sale)
     hub.publish_after_commit(session, live.id, "flash_sale.started", body)
     return body
+
+
+async def _authorise_host_price(
+    session: AsyncSession, live: Live, variant: stock.VariantForSale, price: int, *, notice: timedelta
+) -> None:
+    if live.host_creator_id is None:  # a shop's live shows only its own products: another shop never prices them
+        raise ShoppableError("price_not_allowed", 403, "Only the product's shop sets its prices in this live.")
+    await allowances.authorise_host_price(
+        session,
+        creator_id=live.host_creator_id,
+        shop_id=variant.shop_id,
+        product_id=variant.product_id,
+        variant_id=variant.variant_id,
+        base_price=variant.price,
+        price=price,
+        currency=variant.currency,
+        live_id=live.id,
+        notice=notice,
+    )
 
 
 def serialize_sale(sale: FlashSale) -> dict[str, Any]:
@@ -333,9 +361,11 @@ async def create_coupon(
     discount_bps: int,
     total_cap: int,
     per_buyer_cap: int,
+    notice: timedelta,
 ) -> dict[str, Any]:
     live = await hosted(session, principal, live_id)
     _must_be(live, SCHEDULED, LIVE)
+    await _authorise_coupon(session, principal, live, discount_bps, notice=notice)
     coupon = LiveCoupon(
         id=new_id("lcp"), live_id=live.id, code=code.upper(), discount_bps=discount_bps, total_cap=total_cap,
         per_buyer_cap=per_buyer_cap, claimed=0, created_at=utcnow(),
@@ -343,6 +373,37 @@ async def create_coupon(
     session.add(coupon)
     await session.flush()
     return _coupon(coupon)
+
+
+async def _authorise_coupon(
+    session: AsyncSession, principal: Principal, live: Live, discount_bps: int, *, notice: timedelta
+) -> None:
+    """A live coupon takes its discount off the live's products: a creator's may take no more off each than
+    the product's shop allows its hosts (403 ``price_not_allowed``), unless the creator acts for that shop."""
+    if live.host_creator_id is None:  # a shop's live shows only its own products
+        return
+    product_ids = list(
+        (await session.execute(select(LiveProduct.product_id).where(LiveProduct.live_id == live.id))).scalars()
+    )
+    products = await catalog.product_summaries(session, product_ids)
+    own = {shop for shop in {p.shop_id for p in products.values()} if await can_act_for(session, principal, shop)}
+    limits = await allowances.host_allowances(
+        session,
+        creator_id=live.host_creator_id,
+        products=[(p.id, p.shop_id) for p in products.values() if p.shop_id not in own],
+        at=utcnow(),
+        notice=notice,
+    )
+    refused = [p for p in product_ids if p in limits and limits[p].max_discount_bps < discount_bps]
+    if refused:
+        lowest = min(limits[p].max_discount_bps for p in refused)
+        raise ShoppableError(
+            "price_not_allowed",
+            403,
+            f"This coupon would take {allowances.percent(discount_bps)} off {products[refused[0]].title}, and its "
+            f"shop lets hosts take at most {allowances.percent(limits[refused[0]].max_discount_bps)} off it.",
+            errors=[{"loc": ["body", "discount_bps"], "msg": f"at most {lowest} for every product of this live"}],
+        )
 
 
 def _coupon(coupon: LiveCoupon) -> dict[str, Any]:
