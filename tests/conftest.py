@@ -16,6 +16,12 @@ os.environ["SHOPPABLE_DATABASE_URL"] = os.environ["SHOPPABLE_TEST_DATABASE_URL"]
 os.environ["SHOPPABLE_VAR_DIR"] = str(_TMP / "var")
 os.environ["SHOPPABLE_ARGON2_MEMORY_KIB"] = "1024"
 os.environ["SHOPPABLE_ARGON2_TIME_COST"] = "1"
+# Every test client comes from one address and the shared app lives for the session: throttles far above what the
+# suite does. tests/identity/test_throttling.py and tests/affiliate/test_click_rate.py run apps with the defaults.
+os.environ["SHOPPABLE_SIGNIN_FAILURES_PER_ACCOUNT_IP"] = "100000/15 minutes"
+os.environ["SHOPPABLE_SIGNIN_FAILURES_PER_IP"] = "100000/15 minutes"
+os.environ["SHOPPABLE_SIGNUPS_PER_IP"] = "1000000/hour"
+os.environ["SHOPPABLE_CLICKS_PER_IP"] = "1000000/minute"
 # Tests drive the worker themselves (with a clock they choose) instead of a background task.
 os.environ["SHOPPABLE_WORKER_IN_PROCESS"] = "false"
 

@@ -23,7 +23,7 @@ from tests.helpers import Account, bought, run_shoppable, unique
 async def _shop_slug(database: Database) -> str:
     async with database.session() as session:
         user = await identity.register_user(
-            session, email=f"{unique('cli')}@example.com", password="password-1", name="CLI"
+            session, email=f"{unique('cli')}@example.com", password="correct horse battery", name="CLI"
         )
         return (
             await shops.open_shop(session, owner_id=user.id, name=unique("CLI Shop "), currency="USD", slug=None)

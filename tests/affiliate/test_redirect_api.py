@@ -120,7 +120,7 @@ async def test_the_writer_stores_what_is_left_on_shutdown(client: httpx.AsyncCli
     _, product, link = await _linked(client)
     writer = ClickWriter(database, interval_s=3600)
     rows = [
-        (f"clk_shutdown_{i}", link["id"], "cr_x", product["id"], utcnow(), "v", None, None, False, False)
+        (f"clk_shutdown_{i}", link["id"], "cr_x", product["id"], utcnow(), "v", None, None, False, False, False)
         for i in range(250)
     ]
     stop = asyncio.Event()
@@ -139,7 +139,9 @@ async def test_a_failed_write_keeps_its_rows_for_the_next_round(
     _, product, link = await _linked(client)
     unreachable = Database(f"sqlite+aiosqlite:///{tmp_path}/missing/dir/clicks.db")
     writer = ClickWriter(unreachable, interval_s=3600)
-    writer.add((f"clk_retry_{link['id']}", link["id"], "cr_x", product["id"], utcnow(), "v", None, None, False, False))
+    writer.add(
+        (f"clk_retry_{link['id']}", link["id"], "cr_x", product["id"], utcnow(), "v", None, None, False, False, False)
+    )
     assert await writer.flush() == 0
     assert writer.pending == 1
     writer.database = database  # the database is back

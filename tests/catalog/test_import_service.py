@@ -29,7 +29,7 @@ EXPECTED = {
 async def _new_shop(database: Database) -> str:
     async with database.session() as session:
         user = await identity.register_user(
-            session, email=f"{unique('imp')}@example.com", password="password-1", name="Importer"
+            session, email=f"{unique('imp')}@example.com", password="correct horse battery", name="Importer"
         )
         return (await shops.open_shop(session, owner_id=user.id, name=unique("Shop "), currency="USD", slug=None)).id
 

@@ -5,7 +5,6 @@ chat too fast is a 429 event; and two processes sharing Redis carry pins and sto
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -18,10 +17,8 @@ import websockets
 from shoppable.identity import sessions
 from shoppable.identity.deps import SESSION_COOKIE
 from shoppable.kit.db import Database
-from tests.helpers import register, serving
+from tests.helpers import REDIS_URL, register, serving, skip_unless_redis
 from tests.live.helpers import OnAir, on_air, open_now
-
-REDIS_URL = os.environ.get("SHOPPABLE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def _ws(base: str, live_id: str, **params: Any) -> str:
@@ -122,21 +119,8 @@ async def test_chat_moderation_and_rate_limits(client: httpx.AsyncClient) -> Non
         assert refused.status_code == 403
 
 
-async def _redis_up() -> bool:
-    import redis.asyncio as redis
-
-    connection = redis.from_url(REDIS_URL)
-    try:
-        return bool(await connection.ping())
-    except OSError:
-        return False
-    finally:
-        await connection.aclose()
-
-
 async def test_two_processes_share_rooms_through_redis(client: httpx.AsyncClient, database: Database) -> None:
-    if not await _redis_up():
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} (.ci/run starts it)")
+    await skip_unless_redis()
     air = await on_air(client, stock=40)
     async with (
         serving(SHOPPABLE_REDIS_URL=REDIS_URL) as a,

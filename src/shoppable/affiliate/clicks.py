@@ -1,5 +1,6 @@
-"""Which link clicks count: obvious bots (by user agent) and repeats (the same visitor on the same link within
-a minute) are recorded but flagged, not counted. Pure rules plus a small bounded memory of recent clicks."""
+"""Which link clicks count: obvious bots (by user agent), repeats (the same visitor on the same link within
+a minute) and clicks past an address's rate are recorded but flagged, not counted. Pure rules plus small
+bounded memories of recent clicks."""
 
 from __future__ import annotations
 
@@ -41,4 +42,31 @@ class RepeatFilter:
         self._last.move_to_end(key)
         while len(self._last) > self.max_entries:
             self._last.popitem(last=False)
+        return False
+
+
+class AddressRate:
+    """Counts each address's clicks in windows of ``window_s`` aligned to the clock; the clicks past ``limit``
+    in one window are over the rate (setting ``clicks_per_ip``). In process, by design: the redirect is the
+    hottest path and a Redis round trip per click would cost more than the redirect itself. Holds at most
+    ``max_entries`` addresses a window (new ones beyond are not counted, which errs toward the creator) and
+    forgets them all when a window ends."""
+
+    def __init__(self, limit: int, window_s: float, max_entries: int = 100_000) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self.max_entries = max_entries
+        self._window = -1
+        self._counts: dict[str, int] = {}
+
+    def is_over(self, address: str, at_s: float) -> bool:
+        """Count a click from ``address`` at ``at_s`` (seconds since the epoch); whether it is past the limit."""
+        window = int(at_s // self.window_s)
+        if window != self._window:
+            self._window, self._counts = window, {}
+        count = self._counts.get(address, 0)
+        if count >= self.limit:
+            return True
+        if count or len(self._counts) < self.max_entries:
+            self._counts[address] = count + 1
         return False

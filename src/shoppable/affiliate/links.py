@@ -111,7 +111,7 @@ async def _stats(session: AsyncSession, link_ids: Sequence[str]) -> dict[str, di
     if not link_ids:
         return {}
     out: dict[str, dict[str, Any]] = {i: dict(_NO_STATS) for i in link_ids}
-    counted = func.sum(case((Click.is_bot | Click.is_repeat, 0), else_=1))
+    counted = func.sum(case((Click.is_bot | Click.is_repeat | Click.is_throttled, 0), else_=1))
     for link_id, clicks in await session.execute(
         select(Click.link_id, counted).where(Click.link_id.in_(link_ids)).group_by(Click.link_id)
     ):

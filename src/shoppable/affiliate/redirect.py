@@ -6,6 +6,9 @@ not cached, so a link made in another process works at its first click), the cli
 ``ClickWriter`` (no database write on the hot path), and the 302 carries the signed attribution token in a
 cookie. The commission never depends on the click row: the attribution rides in the token, so a crash may lose
 at most the writer's last flush interval of click rows (``click_flush_ms``) and never a sale's credit.
+
+A click past its address's rate (``clicks_per_ip``) is still redirected and stored, flagged ``is_throttled``,
+but leaves no token: it credits no one, and the shopper's earlier tokens stay as they were.
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ from typing import Any
 from starlette.types import Scope, Send
 
 from shoppable.affiliate import links
-from shoppable.affiliate.clicks import RepeatFilter, is_bot
+from shoppable.affiliate.clicks import AddressRate, RepeatFilter, is_bot
 from shoppable.affiliate.models import Click
 from shoppable.affiliate.tokens import COOKIE, MAX_TOKENS, ClickToken, sign
 from shoppable.kit.db import Database, bulk_insert_records
 from shoppable.kit.headers import ALWAYS_HEADERS
 from shoppable.kit.ids import new_id
+from shoppable.kit.throttle import rate
 
 log = logging.getLogger("shoppable.clicks")
 
@@ -45,6 +49,7 @@ _CLICK_COLUMNS = (
     "referrer",
     "is_bot",
     "is_repeat",
+    "is_throttled",
 )
 
 
@@ -148,6 +153,7 @@ class Redirector:
         secret: str,
         window_days: int,
         secure_cookie: bool,
+        clicks_per_ip: str = "120/minute",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         cache_entries: int = 200_000,
     ) -> None:
@@ -156,6 +162,8 @@ class Redirector:
         self.secret = secret
         self.clock = clock
         self.repeats = RepeatFilter()
+        per_ip = rate(clicks_per_ip)
+        self.rate = AddressRate(per_ip.amount, per_ip.get_expiry())
         self._bots: dict[bytes, bool] = {}  # user agent -> is a bot (the same few agents make most clicks)
         self.cache_entries = cache_entries
         self._codes: dict[str, tuple[str, str, str]] = {}
@@ -207,10 +215,10 @@ class Redirector:
                 referrer = value
         user_agent = agent.decode("latin-1")
         client = scope.get("client")
-        visitor = hashlib.blake2b(
-            (client[0] if client else "").encode() + b"\x1f" + agent, key=self._visitor_key, digest_size=16
-        ).hexdigest()
+        address = client[0] if client else ""
+        visitor = hashlib.blake2b(address.encode() + b"\x1f" + agent, key=self._visitor_key, digest_size=16).hexdigest()
         now = self.clock()
+        throttled = bool(address) and self.rate.is_over(address, now.timestamp())
         click_id = new_id("clk")
         bot = self._bots.get(agent)
         if bot is None:
@@ -230,12 +238,17 @@ class Redirector:
                 referrer.decode("latin-1")[:512] or None,
                 bot,
                 repeat,
+                throttled,
             )
         )
+        location = (b"location", f"/products/{product_id}".encode())
+        if throttled:
+            await _respond(send, 302, [location, (b"cache-control", b"no-store")], b"")
+            return
         token = sign(ClickToken(link_id, creator_id, product_id, now, click_id), self.secret)
         tokens = [*earlier_tokens(cookie)[-(MAX_TOKENS - 1) :], token]
         headers = [
-            (b"location", f"/products/{product_id}".encode()),
+            location,
             (b"set-cookie", COOKIE.encode() + b"=" + "~".join(tokens).encode() + b"; " + self._cookie_attributes),
             (b"cache-control", b"no-store"),
         ]

@@ -1,14 +1,31 @@
-"""Argon2id password hashing, run off the event loop (a hash costs tens of milliseconds by design)."""
+"""Argon2id password hashing and the strength check, run off the event loop (a hash costs tens of milliseconds
+by design, judging a password up to a few hundred)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 
+import anyio
 import anyio.to_thread
+from anyio.lowlevel import RunVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from shoppable.config import get_settings
+from shoppable.identity.rules import check_password
+
+# One password judged at a time (zxcvbn is not thread-safe), waiting here rather than in a worker thread, so a
+# queue of sign-ups never takes the threads the hashes need. One limiter per event loop, as anyio keeps its own.
+_JUDGE: RunVar[anyio.CapacityLimiter] = RunVar("shoppable_password_judge")
+
+
+def _judge() -> anyio.CapacityLimiter:
+    try:
+        return _JUDGE.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(1)
+        _JUDGE.set(limiter)
+        return limiter
 
 
 @lru_cache
@@ -39,3 +56,10 @@ async def burn_verify(password: str) -> None:
     if not _DUMMY_HASH:
         _DUMMY_HASH.append(await hash_password("not-a-real-password"))
     await verify_password(_DUMMY_HASH[0], password)
+
+
+async def check_strength(password: str, *, email: str, name: str, field: str = "password") -> None:
+    """422 ``weak_password`` for a password too easy to guess (``rules.check_password``)."""
+    await anyio.to_thread.run_sync(
+        partial(check_password, password, email=email, name=name, field=field), limiter=_judge()
+    )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoppable.identity import passwords, tokens
 from shoppable.identity.models import User, WebSession
 from shoppable.identity.service import verify_credentials
+from shoppable.identity.throttling import AuthThrottle
 from shoppable.kit.clock import utcnow
 from shoppable.kit.db import core_execute
 from shoppable.kit.errors import ShoppableError
@@ -31,10 +32,10 @@ class SignedIn:
 
 
 async def start_session(
-    session: AsyncSession, *, email: str, password: str, ttl: timedelta, user_agent: str = ""
+    session: AsyncSession, *, email: str, password: str, ttl: timedelta, throttle: AuthThrottle, user_agent: str = ""
 ) -> tuple[User, str]:
     """Sign in with a password: the user and the session secret for the cookie (shown once, stored hashed)."""
-    user = await verify_credentials(session, email=email, password=password)
+    user = await verify_credentials(session, email=email, password=password, throttle=throttle)
     return user, await open_session(session, user.id, ttl=ttl, user_agent=user_agent)
 
 
@@ -100,11 +101,20 @@ async def active_sessions(session: AsyncSession, user_id: str) -> list[WebSessio
 
 
 async def change_password(
-    session: AsyncSession, user_id: str, *, current: str, new: str, keep_session_id: str | None
+    session: AsyncSession,
+    user_id: str,
+    *,
+    current: str,
+    new: str,
+    keep_session_id: str | None,
+    throttle: AuthThrottle,
 ) -> None:
-    """A new password after the current one is proven; every other session is signed out."""
+    """A new password after the current one is proven; every other session is signed out. Wrong current
+    passwords are throttled like sign-ins (per account and address): 429 ``rate_limited``."""
+    await throttle.check_password_change(user_id)
     user = await session.get(User, user_id)
     if user is None or not await passwords.verify_password(user.password_hash, current):
+        await throttle.password_change_failed(user_id)
         raise ShoppableError(
             "invalid_credentials",
             422,
@@ -118,6 +128,7 @@ async def change_password(
             "A password is 8 to 256 characters.",
             errors=[{"loc": ["body", "new_password"], "msg": "8 to 256 characters"}],
         )
+    await passwords.check_strength(new, email=user.email, name=user.name, field="new_password")
     user.password_hash = await passwords.hash_password(new)
     await session.flush()
     await end_other_sessions(session, user_id, keep_session_id=keep_session_id)

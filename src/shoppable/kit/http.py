@@ -131,6 +131,8 @@ async def _answer(
     if pages is not None:
         page = await pages(request, status, code, detail)
         if page is not None:
+            if headers and page.status_code == status:  # Retry-After on a 429 page; never on a sign-in redirect
+                page.headers.update(headers)
             return page
     return problem(status, code, detail, errors=errors, headers=headers)
 

@@ -13,10 +13,12 @@ from starlette.responses import RedirectResponse, Response
 from shoppable.identity import addresses, sessions
 from shoppable.identity import service as identity
 from shoppable.identity.deps import SESSION_COOKIE
+from shoppable.identity.throttling import RequestThrottle
 from shoppable.kit.deps import DbSession
 from shoppable.kit.errors import ShoppableError
 from shoppable.kit.security import safe_next
 from shoppable.payment import cards
+from shoppable.web import invitations as invitation_pages
 from shoppable.web.checkout import countries, new_address, new_card
 from shoppable.web.forms import FieldErrors, field_errors, form_of
 from shoppable.web.templating import render, with_toast
@@ -51,8 +53,16 @@ async def signup_page(request: Request, visitor: PageVisitor, next: str | None =
     return render(request, "account/signup.html", {"form": {}, "errors": {}, "next": safe_next(next)})
 
 
+def _refused(response: Response, error: ShoppableError | None) -> Response:
+    """The form again, as 429 with ``Retry-After`` when a throttle refused it (``error``)."""
+    if error is not None:
+        response.status_code = error.status
+        response.headers.update(error.headers or {})
+    return response
+
+
 @router.post("/signup")
-async def signup(request: Request, session: DbSession, visitor: FormVisitor) -> Response:
+async def signup(request: Request, session: DbSession, visitor: FormVisitor, throttle: RequestThrottle) -> Response:
     form = await form_of(request)
     target = safe_next(form.get("next"))
     name, email, password = form.get("name", "").strip(), form.get("email", "").strip(), form.get("password", "")
@@ -69,19 +79,25 @@ async def signup(request: Request, session: DbSession, visitor: FormVisitor) -> 
         errors["password"] = "Your password must be at least 8 characters"
     elif len(password) > 256:
         errors["password"] = "Your password must be 256 characters or fewer"
+    throttled = None
     if not errors:
         try:
-            user = await identity.register_user(session, email=email, password=password, name=name)
+            user = await identity.register_user(session, email=email, password=password, name=name, throttle=throttle)
         except ShoppableError as error:
-            if error.code != "email_taken":
+            if error.code == "email_taken":
+                errors["email"] = "An account with this email already exists. Sign in instead"
+            elif error.code == "weak_password":
+                errors["password"] = error.detail
+            elif error.code == "rate_limited":
+                errors["email"], throttled = error.detail, error
+            else:
                 raise
-            errors["email"] = "An account with this email already exists. Sign in instead"
         else:
             agent = request.headers.get("user-agent", "")
             secret = await sessions.open_session(session, user.id, ttl=_ttl(request), user_agent=agent)
             return _signed_in(request, secret, target, "signed_up")
     context = {"form": {"name": name, "email": form.get("email", "")}, "errors": errors, "next": target}
-    return render(request, "account/signup.html", context)
+    return _refused(render(request, "account/signup.html", context), throttled)
 
 
 @router.get("/signin")
@@ -92,7 +108,7 @@ async def signin_page(request: Request, visitor: PageVisitor, next: str | None =
 
 
 @router.post("/signin")
-async def signin(request: Request, session: DbSession, visitor: FormVisitor) -> Response:
+async def signin(request: Request, session: DbSession, visitor: FormVisitor, throttle: RequestThrottle) -> Response:
     form = await form_of(request)
     target = safe_next(form.get("next"))
     email, password = form.get("email", "").strip(), form.get("password", "")
@@ -101,6 +117,7 @@ async def signin(request: Request, session: DbSession, visitor: FormVisitor) -> 
         errors["email"] = "Enter your email address"
     if not password:
         errors["password"] = "Enter your password"
+    throttled = None
     if not errors:
         try:
             _, secret = await sessions.start_session(
@@ -108,15 +125,20 @@ async def signin(request: Request, session: DbSession, visitor: FormVisitor) -> 
                 email=email,
                 password=password,
                 ttl=_ttl(request),
+                throttle=throttle,
                 user_agent=request.headers.get("user-agent", ""),
             )
         except ShoppableError as error:
-            if error.code != "invalid_credentials":
+            if error.code == "invalid_credentials":
+                errors["password"] = "The email or password is wrong"
+            elif error.code == "rate_limited":
+                errors["password"], throttled = error.detail, error
+            else:
                 raise
-            errors["password"] = "The email or password is wrong"
         else:
             return _signed_in(request, secret, target, "signed_in")
-    return render(request, "account/signin.html", {"form": {"email": email}, "errors": errors, "next": target})
+    context = {"form": {"email": email}, "errors": errors, "next": target}
+    return _refused(render(request, "account/signin.html", context), throttled)
 
 
 @router.post("/signout")
@@ -147,6 +169,7 @@ async def _account_page(
         "countries": countries(),
         "form": form or {},
         "errors": errors or {},
+        **await invitation_pages.account_shops(session, visitor),
     }
     return render(request, "account/account.html", context, status_code=status_code)
 
@@ -199,9 +222,12 @@ async def remove_card(request: Request, card_id: str, session: DbSession, visito
 
 
 @router.post("/account/password")
-async def change_password(request: Request, session: DbSession, visitor: FormShopper) -> Response:
+async def change_password(
+    request: Request, session: DbSession, visitor: FormShopper, throttle: RequestThrottle
+) -> Response:
     form = await form_of(request)
     errors: FieldErrors = {}
+    throttled = None
     if not form.get("current_password"):
         errors["current_password"] = "Enter your current password"
     if len(form.get("new_password", "")) < 8:
@@ -214,11 +240,15 @@ async def change_password(request: Request, session: DbSession, visitor: FormSho
                 current=form["current_password"],
                 new=form["new_password"],
                 keep_session_id=visitor.user.session_id if visitor.user else None,
+                throttle=throttle,
             )
         except ShoppableError as error:
-            errors = field_errors(error)
+            if error.code == "rate_limited":
+                errors, throttled = {"current_password": error.detail}, error
+            else:
+                errors = field_errors(error)
     if errors:
-        return await _account_page(request, session, visitor, errors=errors)
+        return _refused(await _account_page(request, session, visitor, errors=errors), throttled)
     return with_toast(RedirectResponse("/account#password", status_code=303), "password_changed")
 
 
