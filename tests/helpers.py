@@ -74,13 +74,24 @@ async def create_product(client: httpx.AsyncClient, owner: Account, shop_id: str
     return dict(response.json())
 
 
-async def add_staff(client: httpx.AsyncClient, owner: Account, shop_id: str, staff: Account) -> None:
+async def invite(
+    client: httpx.AsyncClient, owner: Account, shop_id: str, email: str, role: str = "staff"
+) -> dict[str, Any]:
+    """The owner's invitation of ``email`` to the shop (pending until that person accepts)."""
     response = await client.post(
-        f"/api/v1/shops/{shop_id}/members",
-        json={"email": staff.email, "role": "staff"},
-        headers=owner.headers,
+        f"/api/v1/shops/{shop_id}/members", json={"email": email, "role": role}, headers=owner.headers
     )
-    assert response.status_code == 201, response.text
+    assert response.status_code == 202, response.text
+    return dict(response.json())
+
+
+async def add_staff(
+    client: httpx.AsyncClient, owner: Account, shop_id: str, staff: Account, role: str = "staff"
+) -> None:
+    """``staff`` works for the shop: the owner invites them and they accept."""
+    invitation = await invite(client, owner, shop_id, staff.email, role)
+    accepted = await client.post(f"/api/v1/me/invitations/{invitation['id']}/accept", headers=staff.headers)
+    assert accepted.status_code == 200, accepted.text
 
 
 async def run_shoppable(*args: str) -> tuple[int, str]:
@@ -221,6 +232,23 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+REDIS_URL = os.environ.get("SHOPPABLE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+async def skip_unless_redis() -> None:
+    """Skips the calling test unless Redis answers at ``REDIS_URL`` (.ci/run starts it)."""
+    import pytest
+    import redis.asyncio as redis
+
+    connection = redis.from_url(REDIS_URL)
+    try:
+        await connection.ping()
+    except OSError:
+        pytest.skip(f"Redis is not reachable at {REDIS_URL} (.ci/run starts it)")
+    finally:
+        await connection.aclose()
 
 
 SERVERS: dict[str, asyncio.subprocess.Process] = {}

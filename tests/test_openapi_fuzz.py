@@ -59,8 +59,14 @@ def fuzz_target(migrated: None) -> Iterator[Target]:
         collection = http.post(
             "/api/v1/creators/me/collections", json={"title": "F", "product_ids": [product["id"]]}, headers=headers
         ).json()
+        api_key = http.post(f"/api/v1/shops/{shop['id']}/api-keys", json={"name": "Fuzz"}, headers=headers).json()
+        invitation = http.post(
+            f"/api/v1/shops/{shop['id']}/members", json={"email": f"{unique('fz')}@example.com"}, headers=headers
+        ).json()
         real_ids = {
             "shop_id": shop["id"],
+            "key_id": api_key["id"],
+            "invitation_id": invitation["id"],
             "product_id": product["id"],
             "variant_id": product["variants"][0]["id"],
             "import_id": imported["id"],

@@ -15,10 +15,17 @@ PROTECTED = [
     ("GET", "/api/v1/me/cards"),
     ("POST", "/api/v1/me/cards"),
     ("DELETE", "/api/v1/me/cards/card_any"),
+    ("GET", "/api/v1/me/invitations"),
+    ("POST", "/api/v1/me/invitations/inv_any/accept"),
+    ("POST", "/api/v1/me/invitations/inv_any/decline"),
     ("DELETE", "/api/v1/auth/token"),
     ("POST", "/api/v1/shops"),
     ("POST", "/api/v1/shops/{shop}/api-keys"),
+    ("GET", "/api/v1/shops/{shop}/api-keys"),
+    ("DELETE", "/api/v1/shops/{shop}/api-keys/key_any"),
     ("POST", "/api/v1/shops/{shop}/members"),
+    ("GET", "/api/v1/shops/{shop}/invitations"),
+    ("DELETE", "/api/v1/shops/{shop}/invitations/inv_any"),
     ("POST", "/api/v1/shops/{shop}/products"),
     ("GET", "/api/v1/shops/{shop}/products"),
     ("PATCH", "/api/v1/products/{product}"),
@@ -49,6 +56,10 @@ PROTECTED = [
     ("GET", "/api/v1/shops/{shop}/affiliate-plans"),
     ("PATCH", "/api/v1/affiliate-plans/plan_any"),
     ("POST", "/api/v1/affiliate-plans/plan_any/end"),
+    ("GET", "/api/v1/products/{product}/host-allowance"),
+    ("PUT", "/api/v1/products/{product}/host-allowance"),
+    ("DELETE", "/api/v1/products/{product}/host-allowance"),
+    ("GET", "/api/v1/shops/{shop}/host-discounts"),
     ("GET", "/api/v1/affiliate/marketplace"),
     ("POST", "/api/v1/affiliate/links"),
     ("GET", "/api/v1/affiliate/links"),
@@ -129,7 +140,9 @@ def test_every_route_in_the_schema_is_covered(app: object) -> None:
             .replace("{live_id}", "live_any")
             .replace("{code}", "CODE")
             .replace("{address_id}", "adr_any")
-            .replace("{card_id}", "card_any"),
+            .replace("{card_id}", "card_any")
+            .replace("{invitation_id}", "inv_any")
+            .replace("{key_id}", "key_any"),
         )
         for m, p in routes - public
     }
@@ -166,6 +179,9 @@ async def test_shop_key_cannot_open_shops_or_add_members(client: httpx.AsyncClie
         f"/api/v1/shops/{shop['id']}/members", json={"email": owner.email}, headers=as_key.headers
     )
     assert member.status_code == 403
+    # Nor see or revoke the shop's keys (its own included) or invitations: those are the owner's.
+    for path in ("api-keys", "invitations"):
+        assert (await client.get(f"/api/v1/shops/{shop['id']}/{path}", headers=as_key.headers)).status_code == 403
 
 
 async def test_missing_shop_is_404_for_shop_scoped_writes(client: httpx.AsyncClient) -> None:
@@ -177,8 +193,12 @@ async def test_missing_shop_is_404_for_shop_scoped_writes(client: httpx.AsyncCli
     ):
         response = await client.post(path, json=body, headers=owner.headers)
         assert response.status_code == 404, path
-    listing = await client.get("/api/v1/shops/shop_missing/products", headers=owner.headers)
-    assert listing.status_code == 404
+    for path in ("products", "api-keys", "invitations"):
+        listing = await client.get(f"/api/v1/shops/shop_missing/{path}", headers=owner.headers)
+        assert listing.status_code == 404, path
+    for path in ("api-keys/key_any", "invitations/inv_any"):
+        revoked = await client.delete(f"/api/v1/shops/shop_missing/{path}", headers=owner.headers)
+        assert revoked.status_code == 404, path
     upload = await client.post(
         "/api/v1/shops/shop_missing/imports", files={"file": ("a.csv", b"Handle,Title\n")}, headers=owner.headers
     )

@@ -1,5 +1,6 @@
-"""``/api/v1/me``: the signed-in user with the shops they belong to (composes identity and catalog), and the
-addresses and cards they keep for checkout (identity and payment)."""
+"""``/api/v1/me``: the signed-in user with the shops they belong to and the invitations to others waiting for their
+answer (composes identity and catalog), and the addresses and cards they keep for checkout (identity and
+payment)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from shoppable.catalog import shops
-from shoppable.identity import addresses
+from shoppable.identity import addresses, invitations
 from shoppable.identity import service as identity
 from shoppable.identity.deps import CurrentUser
 from shoppable.identity.rules import Principal
+from shoppable.identity.schemas import InvitingShop, MyInvitation, MyInvitationPage
 from shoppable.kit.deps import DbSession
 from shoppable.kit.http import PROBLEM_RESPONSES
+from shoppable.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
 from shoppable.order.schemas import ShippingAddress
 from shoppable.payment import cards
 from shoppable.payment.provider import PaymentProvider
@@ -39,22 +42,83 @@ class Me(BaseModel):
     name: str
     shops: list[MyShop]
     creator: MyCreator | None = None
+    invitations: list[MyInvitation] = Field(
+        description="Invitations to shops waiting for an answer, newest first (the first page of "
+        "`GET /api/v1/me/invitations`)"
+    )
 
 
-@router.get("/me", response_model=Me, summary="The signed-in user, their shops and creator profile (user)")
+@router.get("/me", response_model=Me, summary="The signed-in user, their shops, invitations and creator profile (user)")
 async def me(session: DbSession, user: CurrentUser) -> Me:
     assert user.user_id is not None
     account = await identity.get_user(session, user.user_id)
     memberships = await identity.memberships_of(session, account.id)
     creator = await identity.creator_of_user(session, account.id)
-    by_id = await shops.shops_by_id(session, [shop_id for shop_id, _ in memberships])
+    waiting, _ = await invitations.pending_for(session, account.email, limit=DEFAULT_LIMIT, cursor=None)
+    shop_ids = {shop_id for shop_id, _ in memberships} | {invitation.shop_id for invitation in waiting}
+    by_id = await shops.shops_by_id(session, sorted(shop_ids))
     return Me(
         id=account.id,
         email=account.email,
         name=account.name,
         shops=[MyShop(id=sid, name=by_id[sid].name, role=role) for sid, role in memberships if sid in by_id],
         creator=MyCreator(id=creator.id, handle=creator.handle) if creator else None,
+        invitations=_my_invitations(waiting, by_id),
     )
+
+
+# --- invitations to shops -----------------------------------------------------------------------------------------
+
+
+def _my_invitations(waiting: list[Any], by_id: dict[str, Any]) -> list[MyInvitation]:
+    return [
+        MyInvitation(
+            id=invitation.id,
+            shop=InvitingShop(id=invitation.shop_id, name=by_id[invitation.shop_id].name),
+            role=invitation.role,
+            created_at=invitation.created_at,
+            expires_at=invitation.expires_at,
+        )
+        for invitation in waiting
+        if invitation.shop_id in by_id
+    ]
+
+
+@router.get(
+    "/me/invitations",
+    response_model=MyInvitationPage,
+    summary="Invitations to shops made to the caller's email and waiting for an answer, newest first (user)",
+)
+async def list_invitations(
+    session: DbSession, user: CurrentUser, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> MyInvitationPage:
+    account = await identity.get_user(session, _user_id(user))
+    waiting, next_cursor = await invitations.pending_for(session, account.email, limit=limit, cursor=cursor)
+    by_id = await shops.shops_by_id(session, sorted({invitation.shop_id for invitation in waiting}))
+    return MyInvitationPage(items=_my_invitations(waiting, by_id), next_cursor=next_cursor)
+
+
+@router.post(
+    "/me/invitations/{invitation_id}/accept",
+    response_model=MyShop,
+    summary="Accept an invitation made to the caller's email: the caller becomes a member with its role; "
+    "409 `invitation_expired` or `invitation_not_pending` (user)",
+)
+async def accept_invitation(invitation_id: str, session: DbSession, user: CurrentUser) -> MyShop:
+    invitation = await invitations.accept(session, invitation_id=invitation_id, user_id=_user_id(user))
+    shop = await shops.get_shop(session, invitation.shop_id)
+    return MyShop(id=shop.id, name=shop.name, role=invitation.role)
+
+
+@router.post(
+    "/me/invitations/{invitation_id}/decline",
+    status_code=204,
+    summary="Decline an invitation made to the caller's email; 409 `invitation_expired` or "
+    "`invitation_not_pending` (user)",
+)
+async def decline_invitation(invitation_id: str, session: DbSession, user: CurrentUser) -> Response:
+    await invitations.decline(session, invitation_id=invitation_id, user_id=_user_id(user))
+    return Response(status_code=204)
 
 
 # --- saved addresses ----------------------------------------------------------------------------------------------

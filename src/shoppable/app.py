@@ -30,6 +30,7 @@ from shoppable.kit.db import Database
 from shoppable.kit.headers import PAGE_POLICY, SecurityHeadersMiddleware
 from shoppable.kit.http import FastJSONResponse, RequestIdMiddleware, install_error_handlers
 from shoppable.kit.read_cache import PostgresInvalidation, ReadCache
+from shoppable.kit.throttle import Throttle
 from shoppable.live import api as live_api
 from shoppable.live.hub import Hub
 from shoppable.live.rules import RateLimit
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         await asyncio.gather(*background)
         await app.state.import_runner.drain()
         await hub.stop()
+        await app.state.throttle.aclose()
         closing = getattr(app.state.media_storage, "aclose", None)
         if closing is not None:  # a storage with connections of its own (S3)
             await closing()
@@ -129,6 +131,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.hub = hub
     app.state.live_sales = FlashSales(hub)
     app.state.chat_rate_limit = RateLimit()
+    app.state.throttle = Throttle.from_settings(settings.redis_url)
     (settings.var_dir / "tmp").mkdir(parents=True, exist_ok=True)
     click_writer = ClickWriter(db, settings.click_flush_ms / 1000)
     app.state.click_writer = click_writer
@@ -155,6 +158,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         secret=settings.secret_key,
         window_days=settings.attribution_window_days,
         secure_cookie=settings.public_url.startswith("https://"),
+        clicks_per_ip=settings.clicks_per_ip,
     )
     app.state.redirector = redirector
     app.include_router(identity_api.router)

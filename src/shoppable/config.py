@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import Request
+from limits import parse as parse_rate
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -31,6 +32,21 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     access_token_ttl_s: int = 60 * 60 * 24 * 30
     session_ttl_days: int = Field(14, ge=1, le=365, description="A browser stays signed in this long")
+    # Throttles, in the `limits` notation ("10/15 minutes"); counted in Redis when redis_url is set.
+    signin_failures_per_account_ip: str = Field(
+        "10/15 minutes", description="Wrong passwords for one email from one address (also the current password)"
+    )
+    signin_failures_per_ip: str = Field("100/15 minutes", description="Wrong passwords from one address, any email")
+    signups_per_ip: str = Field("20/hour", description="Sign-up attempts from one address")
+    clicks_per_ip: str = Field("120/minute", description="Link clicks from one address that may earn (per process)")
+
+    @field_validator("signin_failures_per_account_ip", "signin_failures_per_ip", "signups_per_ip", "clicks_per_ip")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        parse_rate(value)  # a typo stops the start, never a throttle that silently is not there
+        return value
+
+    invitation_ttl_days: int = Field(14, ge=1, le=90, description="A shop invitation can be accepted this long")
     idempotency_ttl_hours: int = 24
     import_max_bytes: int = 200 * 1024 * 1024
     body_max_bytes: int = Field(

@@ -88,19 +88,19 @@ async def test_api_keys_owner_only(client: httpx.AsyncClient, owner: Account, sh
     assert (await client.post(f"/api/v1/shops/{shop['id']}/api-keys", headers=key_headers)).status_code == 403
 
 
-async def test_members_owner_only_and_email_must_exist(client: httpx.AsyncClient, owner: Account, shop: dict) -> None:
+async def test_staff_join_by_accepting_and_only_owners_invite(
+    client: httpx.AsyncClient, owner: Account, shop: dict
+) -> None:
+    """Members come in through invitations (tests/identity/test_invitations_api.py has the whole story)."""
     staff = await register(client)
-    assert (
-        await client.post(f"/api/v1/shops/{shop['id']}/members", json={"email": staff.email}, headers=staff.headers)
-    ).status_code == 403
-    missing = await client.post(
-        f"/api/v1/shops/{shop['id']}/members", json={"email": "ghost@example.com"}, headers=owner.headers
+    refused = await client.post(
+        f"/api/v1/shops/{shop['id']}/members", json={"email": staff.email}, headers=staff.headers
     )
-    assert missing.status_code == 422
-    assert missing.json()["code"] == "user_not_found"
+    assert refused.status_code == 403
     await add_staff(client, owner, shop["id"], staff)
     me = (await client.get("/api/v1/me", headers=staff.headers)).json()
     assert me["shops"] == [{"id": shop["id"], "name": shop["name"], "role": "staff"}]
+    assert me["invitations"] == []
 
 
 # --- products ------------------------------------------------------------------------------------

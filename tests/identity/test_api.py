@@ -28,6 +28,7 @@ async def test_register_sign_in_and_me(client: httpx.AsyncClient) -> None:
         "name": "Ana",
         "shops": [],
         "creator": None,
+        "invitations": [],
     }
 
 
@@ -40,10 +41,12 @@ async def test_me_lists_shops_with_roles(client: httpx.AsyncClient) -> None:
 
 async def test_email_taken_is_409_case_insensitive(client: httpx.AsyncClient) -> None:
     email = f"{unique('dup')}@example.com"
-    first = await client.post("/api/v1/auth/register", json={"email": email, "password": "password1", "name": "A"})
+    first = await client.post(
+        "/api/v1/auth/register", json={"email": email, "password": "first-long-pass", "name": "A"}
+    )
     assert first.status_code == 201
     again = await client.post(
-        "/api/v1/auth/register", json={"email": email.upper(), "password": "password2", "name": "B"}
+        "/api/v1/auth/register", json={"email": email.upper(), "password": "second-long-pass", "name": "B"}
     )
     assert again.status_code == 409
     assert again.json()["code"] == "email_taken"

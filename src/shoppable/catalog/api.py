@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 import orjson
@@ -18,7 +19,6 @@ from shoppable.catalog.schemas import (
     InventoryMovementPage,
     InventoryMovementRead,
     MemberCreate,
-    MemberRead,
     ProductCreate,
     ProductPage,
     ProductRead,
@@ -27,9 +27,11 @@ from shoppable.catalog.schemas import (
     ShopRead,
     VariantRead,
 )
+from shoppable.config import app_settings
 from shoppable.identity import service as identity
 from shoppable.identity.deps import CurrentPrincipal, CurrentUser, principal_from_authorization
 from shoppable.identity.rules import ShopRole
+from shoppable.identity.schemas import ApiKeyPage, ApiKeySummary, InvitationPage, InvitationRead
 from shoppable.kit.deps import DbSession, get_database
 from shoppable.kit.http import PROBLEM_RESPONSES, json_response
 from shoppable.kit.idempotency import IdempotencyKey, fingerprint, run_once
@@ -68,18 +70,69 @@ async def create_api_key(
     key, secret = await identity.create_api_key(
         session, shop_id=shop.id, created_by=user.user_id, name=(body.name if body else "") or "API key"
     )
-    return ApiKeyRead(id=key.id, key=secret, name=key.name, shop_id=shop.id)
+    return ApiKeyRead(id=key.id, key=secret, prefix=key.prefix or "", name=key.name, shop_id=shop.id)
+
+
+@router.get(
+    "/shops/{shop_id}/api-keys",
+    response_model=ApiKeyPage,
+    summary="The shop's API keys, newest first, revoked ones included; never the keys (shop owner)",
+)
+async def list_api_keys(
+    shop_id: str, session: DbSession, user: CurrentUser, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> ApiKeyPage:
+    items, next_cursor = await shops.list_api_keys(session, user, shop_id, limit=limit, cursor=cursor)
+    return ApiKeyPage(items=[ApiKeySummary.model_validate(item) for item in items], next_cursor=next_cursor)
+
+
+@router.delete(
+    "/shops/{shop_id}/api-keys/{key_id}",
+    status_code=204,
+    summary="Revoke a shop API key: it authenticates as nothing from now on; again is a no-op (shop owner)",
+)
+async def revoke_api_key(shop_id: str, key_id: str, session: DbSession, user: CurrentUser) -> Response:
+    await shops.revoke_api_key(session, user, shop_id, key_id)
+    return Response(status_code=204)
 
 
 @router.post(
     "/shops/{shop_id}/members",
-    status_code=201,
-    response_model=MemberRead,
-    summary="Give a registered user a role in the shop: staff or owner (shop owner)",
+    status_code=202,
+    response_model=InvitationRead,
+    summary="Invite an email to a role in the shop: staff or owner (shop owner)",
+    description="Makes a pending invitation; the person who signs in with this email becomes a member only by "
+    "accepting it (`POST /api/v1/me/invitations/{id}/accept`). The answer is the same whether or not an account "
+    "has the email. Inviting an email with an invitation still unanswered updates that invitation (the new role, "
+    "a fresh expiry, the same id).",
 )
-async def add_member(shop_id: str, body: MemberCreate, session: DbSession, user: CurrentUser) -> MemberRead:
-    user_id, email, name = await shops.add_member(session, user, shop_id, email=body.email, role=ShopRole(body.role))
-    return MemberRead(user_id=user_id, email=email, name=name, role=body.role)
+async def invite_member(
+    shop_id: str, body: MemberCreate, request: Request, session: DbSession, user: CurrentUser
+) -> InvitationRead:
+    ttl = timedelta(days=app_settings(request).invitation_ttl_days)
+    invitation = await shops.invite_member(session, user, shop_id, email=body.email, role=ShopRole(body.role), ttl=ttl)
+    return InvitationRead.model_validate(invitation)
+
+
+@router.get(
+    "/shops/{shop_id}/invitations",
+    response_model=InvitationPage,
+    summary="The shop's invitations, newest first, with their status (shop owner)",
+)
+async def list_invitations(
+    shop_id: str, session: DbSession, user: CurrentUser, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> InvitationPage:
+    items, next_cursor = await shops.list_invitations(session, user, shop_id, limit=limit, cursor=cursor)
+    return InvitationPage(items=[InvitationRead.model_validate(item) for item in items], next_cursor=next_cursor)
+
+
+@router.delete(
+    "/shops/{shop_id}/invitations/{invitation_id}",
+    status_code=204,
+    summary="Revoke a pending invitation; 409 `invitation_not_pending` once answered (shop owner)",
+)
+async def revoke_invitation(shop_id: str, invitation_id: str, session: DbSession, user: CurrentUser) -> Response:
+    await shops.revoke_invitation(session, user, shop_id, invitation_id)
+    return Response(status_code=204)
 
 
 @router.post(

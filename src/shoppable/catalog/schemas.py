@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from shoppable.catalog.rules import check_slug
 from shoppable.kit.urls import WebUrl
@@ -48,6 +48,7 @@ class ApiKeyCreate(Strict):
 class ApiKeyRead(BaseModel):
     id: str
     key: str = Field(description="The secret key, shown only in this response.")
+    prefix: str = Field(description="The key's first characters, as the list of the shop's keys shows them")
     name: str
     shop_id: str
 
@@ -221,12 +222,5 @@ class ImportRead(BaseModel):
 
 
 class MemberCreate(Strict):
-    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
+    email: EmailStr = Field(description="Whoever signs in with this email may accept; an account need not exist yet")
     role: Literal["owner", "staff"] = "staff"
-
-
-class MemberRead(BaseModel):
-    user_id: str
-    email: str
-    name: str
-    role: str

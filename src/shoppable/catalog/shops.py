@@ -1,6 +1,10 @@
-"""Shops: opening one, reading it, and deciding who may act for it."""
+"""Shops: opening one, reading it, deciding who may act for it, and its owners' say over who works for it
+(invitations) and what acts for it (API keys)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -8,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.catalog.models import Shop
 from shoppable.catalog.rules import first_free, slugify
+from shoppable.identity import invitations
 from shoppable.identity import service as identity
 from shoppable.identity.rules import Principal, ShopRole, may_act_for_shop
 from shoppable.kit.clock import utcnow
@@ -79,18 +84,44 @@ async def shops_by_id(session: AsyncSession, shop_ids: list[str]) -> dict[str, S
     return {s.id: s for s in await session.scalars(select(Shop).where(Shop.id.in_(shop_ids)))}
 
 
-async def add_member(
-    session: AsyncSession, principal: Principal, shop_id: str, *, email: str, role: ShopRole
-) -> tuple[str, str, str]:
-    """Give an existing user a role in the shop (owner only). Returns (user id, email, name)."""
+async def invite_member(
+    session: AsyncSession, principal: Principal, shop_id: str, *, email: str, role: ShopRole, ttl: timedelta
+) -> dict[str, Any]:
+    """Invite an email to a role in the shop (owner only). The answer is the same whether or not an account
+    has the email: the person becomes a member only by accepting (identity/invitations.py)."""
     shop = await require_shop(session, principal, shop_id, owner_only=True)
-    user = await identity.find_user_by_email(session, email)
-    if user is None:
-        raise ShoppableError(
-            "user_not_found",
-            422,
-            "No account has this email; ask them to register first.",
-            errors=[{"loc": ["body", "email"], "msg": "no account with this email"}],
-        )
-    await identity.add_membership(session, shop_id=shop.id, user_id=user.id, role=role)
-    return user.id, user.email, user.name
+    assert principal.user_id is not None  # owners are users: a shop key is never owner_only
+    invitation = await invitations.invite(
+        session, shop_id=shop.id, email=email, role=role, invited_by=principal.user_id, ttl=ttl
+    )
+    return invitations.read_model(invitation)
+
+
+async def list_invitations(
+    session: AsyncSession, principal: Principal, shop_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Every invitation the shop made, newest first, with what became of it (owner only)."""
+    shop = await require_shop(session, principal, shop_id, owner_only=True)
+    rows, next_cursor = await invitations.shop_invitations(session, shop.id, limit=limit, cursor=cursor)
+    now = utcnow()
+    return [invitations.read_model(row, now) for row in rows], next_cursor
+
+
+async def revoke_invitation(session: AsyncSession, principal: Principal, shop_id: str, invitation_id: str) -> None:
+    """Withdraw a pending invitation (owner only)."""
+    shop = await require_shop(session, principal, shop_id, owner_only=True)
+    await invitations.revoke(session, shop_id=shop.id, invitation_id=invitation_id)
+
+
+async def list_api_keys(
+    session: AsyncSession, principal: Principal, shop_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The shop's API keys, never the keys themselves (owner only)."""
+    shop = await require_shop(session, principal, shop_id, owner_only=True)
+    return await identity.shop_api_keys(session, shop.id, limit=limit, cursor=cursor)
+
+
+async def revoke_api_key(session: AsyncSession, principal: Principal, shop_id: str, key_id: str) -> None:
+    """The key stops working at once (owner only)."""
+    shop = await require_shop(session, principal, shop_id, owner_only=True)
+    await identity.revoke_api_key(session, shop_id=shop.id, key_id=key_id)

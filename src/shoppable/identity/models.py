@@ -1,10 +1,10 @@
-"""Identity tables: users, their bearer tokens, shop memberships and shop API keys."""
+"""Identity tables: users, their bearer tokens, shop memberships, invitations to them and shop API keys."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shoppable.kit.db import Base
@@ -53,10 +53,44 @@ class ApiKey(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     shop_id: Mapped[str] = mapped_column(String(40), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The key's first characters, to recognise it in a list; None for keys made before it was kept.
+    prefix: Mapped[str | None] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime]
+    # Moved at most once a minute (identity/service.py ``authenticate``), so it is that precise.
+    last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class ShopInvitation(Base):
+    """An offer of a role in a shop, made to an email address: no membership exists until the person with that
+    email accepts it (whether an account has the email is never told to the shop). Pending ones expire."""
+
+    __tablename__ = "shop_invitations"
+    __table_args__ = (
+        Index("ix_shop_invitations_shop", "shop_id", "id"),
+        Index("ix_shop_invitations_email", "email", "status"),
+        # One open invitation per shop and email: inviting again updates it.
+        Index(
+            "uq_shop_invitations_pending",
+            "shop_id",
+            "email",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    shop_id: Mapped[str] = mapped_column(String(40))
+    email: Mapped[str] = mapped_column(String(320))  # normalised (identity.rules.normalise_email)
+    role: Mapped[str] = mapped_column(String(16))
+    invited_by: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))  # pending | accepted | declined | revoked
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    responded_at: Mapped[datetime | None]
 
 
 class Creator(Base):

@@ -5,19 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from shoppable.config import get_settings
 from shoppable.identity import passwords, tokens
 from shoppable.identity.models import AccessToken, ApiKey, Creator, ShopMembership, User
 from shoppable.identity.rules import Principal, ShopRole, check_handle, normalise_email
+from shoppable.identity.throttling import AuthThrottle
 from shoppable.kit.clock import utcnow
 from shoppable.kit.db import core_execute
 from shoppable.kit.errors import ShoppableError, not_found
 from shoppable.kit.ids import new_id
+from shoppable.kit.pagination import newest_first
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +30,15 @@ class IssuedToken:
     expires_in: int
 
 
-async def register_user(session: AsyncSession, *, email: str, password: str, name: str) -> User:
+async def register_user(
+    session: AsyncSession, *, email: str, password: str, name: str, throttle: AuthThrottle | None = None
+) -> User:
+    """A new account; 429 ``rate_limited`` past the sign-ups an address may make (``throttle``: None for the
+    seed, tests and tools, which have no address), 422 ``weak_password``, 409 ``email_taken``."""
+    if throttle is not None:
+        await throttle.count_sign_up()
     email = normalise_email(email)
+    await passwords.check_strength(password, email=email, name=name)
     if await session.scalar(select(User.id).where(User.email == email)) is not None:
         raise ShoppableError("email_taken", 409, "An account with this email already exists.")
     user = User(
@@ -47,18 +58,23 @@ async def register_user(session: AsyncSession, *, email: str, password: str, nam
     return user
 
 
-async def verify_credentials(session: AsyncSession, *, email: str, password: str) -> User:
-    """The active user with this email and password; 401 ``invalid_credentials`` otherwise (as slow either way)."""
+async def verify_credentials(session: AsyncSession, *, email: str, password: str, throttle: AuthThrottle) -> User:
+    """The active user with this email and password; 401 ``invalid_credentials`` otherwise (as slow either way),
+    and 429 ``rate_limited`` before any password is looked at once the address, or this email from it, has
+    failed too often (``identity.throttling``)."""
+    await throttle.check_sign_in(email)
     user = await session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
         await passwords.burn_verify(password)
     if user is None or not user.is_active or not await passwords.verify_password(user.password_hash, password):
+        await throttle.sign_in_failed(email)
         raise ShoppableError("invalid_credentials", 401, "Wrong email or password.")
+    await throttle.signed_in(email)
     return user
 
 
-async def issue_token(session: AsyncSession, *, email: str, password: str) -> IssuedToken:
-    user = await verify_credentials(session, email=email, password=password)
+async def issue_token(session: AsyncSession, *, email: str, password: str, throttle: AuthThrottle) -> IssuedToken:
+    user = await verify_credentials(session, email=email, password=password, throttle=throttle)
     ttl = get_settings().access_token_ttl_s
     secret = tokens.new_secret(tokens.USER_TOKEN_PREFIX)
     now = utcnow()
@@ -77,9 +93,23 @@ async def issue_token(session: AsyncSession, *, email: str, password: str) -> Is
 
 
 # Built once: every authenticated request runs one of these (building a statement costs as much as running it).
-_API_KEY_BY_HASH = select(ApiKey.id, ApiKey.shop_id).where(
+_API_KEY_BY_HASH = select(ApiKey.id, ApiKey.shop_id, ApiKey.last_used_at).where(
     ApiKey.key_hash == bindparam("hashed"), ApiKey.revoked_at.is_(None)
 )
+# A key's last use is kept to the minute: one write a minute per key, not one per request. The row is skipped
+# when another request is moving it right now (PostgreSQL), so busy keys never queue behind each other.
+API_KEY_USE_PRECISION = timedelta(minutes=1)
+_stale = aliased(ApiKey)
+_STALE_KEY = (
+    select(_stale.id)
+    .where(
+        _stale.id == bindparam("key_id"),
+        or_(_stale.last_used_at.is_(None), _stale.last_used_at < bindparam("stale_before")),
+    )
+    .with_for_update(skip_locked=True)
+    .scalar_subquery()
+)
+_TOUCH_API_KEY = update(ApiKey).where(ApiKey.id == _STALE_KEY).values(last_used_at=bindparam("used_at"))
 _TOKEN_BY_HASH = (
     select(AccessToken.user_id, AccessToken.expires_at)
     .join(User, User.id == AccessToken.user_id)
@@ -92,7 +122,13 @@ async def authenticate(session: AsyncSession, bearer: str) -> Principal | None:
     hashed = tokens.digest(bearer)
     if bearer.startswith(tokens.SHOP_KEY_PREFIX):
         key = (await core_execute(session, _API_KEY_BY_HASH, {"hashed": hashed})).first()
-        return Principal(shop_id=key.shop_id, api_key_id=key.id) if key else None
+        if key is None:
+            return None
+        now = utcnow()
+        if key.last_used_at is None or key.last_used_at < now - API_KEY_USE_PRECISION:
+            params = {"key_id": key.id, "stale_before": now - API_KEY_USE_PRECISION, "used_at": now}
+            await core_execute(session, _TOUCH_API_KEY, params)
+        return Principal(shop_id=key.shop_id, api_key_id=key.id)
     row = (await core_execute(session, _TOKEN_BY_HASH, {"hashed": hashed})).first()
     if row is None or row.expires_at <= utcnow():
         return None
@@ -156,14 +192,45 @@ async def create_api_key(session: AsyncSession, *, shop_id: str, created_by: str
         id=new_id("key"),
         shop_id=shop_id,
         key_hash=tokens.digest(secret),
+        prefix=secret[:API_KEY_SHOWN_CHARS],
         name=name,
         created_by=created_by,
         created_at=utcnow(),
+        last_used_at=None,
         revoked_at=None,
     )
     session.add(key)
     await session.flush()
     return key, secret
+
+
+# "spk_" and 8 characters (48 random bits): enough to tell keys apart at a glance, far too few to guess the rest.
+API_KEY_SHOWN_CHARS = len(tokens.SHOP_KEY_PREFIX) + 8
+
+
+async def shop_api_keys(
+    session: AsyncSession, shop_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The shop's API keys, revoked ones included, newest first: what identifies each, never the key."""
+    query = select(ApiKey).where(ApiKey.shop_id == shop_id)
+    keys, next_cursor = await newest_first(session, query, ApiKey.id, limit=limit, cursor=cursor)
+    fields = ("id", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    return [{field: getattr(key, field) for field in fields} for key in keys], next_cursor
+
+
+async def revoke_api_key(session: AsyncSession, *, shop_id: str, key_id: str) -> None:
+    """The key authenticates as nothing from now on; revoking it again changes nothing. 404 for another shop's."""
+    result = await core_execute(
+        session,
+        update(ApiKey)
+        .where(ApiKey.id == key_id, ApiKey.shop_id == shop_id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=utcnow()),
+    )
+    if (
+        not result.rowcount
+        and await session.scalar(select(ApiKey.id).where(ApiKey.id == key_id, ApiKey.shop_id == shop_id)) is None
+    ):
+        raise not_found("API key")
 
 
 async def staff_of_shops(session: AsyncSession, shop_ids: Sequence[str]) -> dict[str, frozenset[str]]:

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from shoppable.web import account, cart, checkout, content, errors, live, orders, shop
+from shoppable.web import account, cart, checkout, content, errors, invitations, live, orders, shop
 from shoppable.web.visitor import SignInRequired
 
-ROUTERS = (shop.router, account.router, cart.router, checkout.router, content.router, live.router, orders.router)
+ROUTERS = (
+    shop.router,
+    account.router,
+    invitations.router,
+    cart.router,
+    checkout.router,
+    content.router,
+    live.router,
+    orders.router,
+)
 
 
 def install_pages(app: FastAPI) -> None:

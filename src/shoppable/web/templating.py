@@ -91,6 +91,8 @@ TOASTS = {
     "card_deleted": "Card removed.",
     "password_changed": "Password changed. Other devices are signed out.",
     "sessions_ended": "Signed out on every other device.",
+    "invitation_accepted": "Invitation accepted. You now work for the shop.",
+    "invitation_declined": "Invitation declined.",
     "order_cancelled": "Order cancelled. Your payment is refunded.",
     "return_requested": "Return requested. The shop will answer soon.",
     "followed": "Following.",
