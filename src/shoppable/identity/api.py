@@ -11,7 +11,6 @@ from shoppable.identity.deps import CurrentUser, bearer_token
 from shoppable.identity.schemas import CreatorCreate, CreatorRead, TokenRead, UserCreate, UserRead
 from shoppable.identity.throttling import RequestThrottle
 from shoppable.kit.deps import DbSession
-from shoppable.kit.errors import ShoppableError
 from shoppable.kit.http import PROBLEM_RESPONSES, problem_response
 
 router = APIRouter(prefix="/api/v1/auth", tags=["identity"], responses=PROBLEM_RESPONSES)
@@ -69,20 +68,12 @@ creators_router = APIRouter(prefix="/api/v1/creators", tags=["creators"], respon
 @creators_router.post("", status_code=201, response_model=CreatorRead, summary="Become a creator: one profile per user")
 async def create_creator(body: CreatorCreate, session: DbSession, user: CurrentUser) -> CreatorRead:
     assert user.user_id is not None
-    avatar = str(body.avatar_url) if body.avatar_url else None
-    if avatar is not None and len(avatar) > 2048:
-        raise ShoppableError(
-            "validation_error",
-            422,
-            "avatar_url is too long.",
-            errors=[{"loc": ["body", "avatar_url"], "msg": "at most 2048"}],
-        )
     creator = await service.create_creator(
         session,
         user_id=user.user_id,
         handle=body.handle,
         display_name=body.display_name,
         bio=body.bio,
-        avatar_url=avatar,
+        avatar_url=body.avatar_url,
     )
     return CreatorRead.model_validate(creator, from_attributes=True)
