@@ -35,9 +35,11 @@ class Clock:
 
 @pytest.fixture(scope="module")
 def strict(database: Database) -> FastAPI:
-    """An application with the default throttles (its lifespan is not run: nothing here needs it)."""
+    """An application with the default throttles (its lifespan is not run: nothing here needs it). It shares the
+    test database, so it must leave the database's read cache alone: the shared app's cache is the live one."""
     defaults = {name: Settings.model_fields[name].default for name in THROTTLES}
-    return create_app(get_settings().model_copy(update=defaults), database=database)
+    settings = get_settings().model_copy(update={**defaults, "read_cache": False})
+    return create_app(settings, database=database)
 
 
 @pytest.fixture
