@@ -59,7 +59,9 @@ def strict(database: Database) -> FastAPI:
     """An application with the default click rate (the shared one's is generous), its redirects on a clock the
     test moves."""
     default = Settings.model_fields["clicks_per_ip"].default
-    return create_app(get_settings().model_copy(update={"clicks_per_ip": default}), database=database)
+    return create_app(
+        get_settings().model_copy(update={"clicks_per_ip": default, "read_cache": False}), database=database
+    )
 
 
 @pytest.fixture
