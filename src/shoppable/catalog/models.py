@@ -19,6 +19,7 @@ class Shop(Base):
     name: Mapped[str] = mapped_column(String(200))
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16), default="active")
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")  # the dashboard's days
     created_at: Mapped[datetime]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from shoppable.web import account, cart, checkout, content, errors, invitations, live, orders, shop
+from shoppable.web.seller import dashboard, finance, home, imports, lives, plans, products, settings
+from shoppable.web.seller import orders as seller_orders
 from shoppable.web.visitor import SignInRequired
 
 ROUTERS = (
@@ -16,6 +18,15 @@ ROUTERS = (
     content.router,
     live.router,
     orders.router,
+    home.router,
+    dashboard.router,
+    products.router,
+    imports.router,
+    plans.router,
+    seller_orders.router,
+    finance.router,
+    settings.router,
+    lives.router,
 )
 
 

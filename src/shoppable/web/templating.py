@@ -67,6 +67,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     visitor = getattr(request.state, "visitor", None)
     page = dict(context or {})
     page.setdefault("visitor", visitor)
+    page.setdefault("seller", getattr(request.state, "seller", None))
     page.setdefault("toast", request.cookies.get(TOAST_COOKIE) and TOASTS.get(request.cookies[TOAST_COOKIE]))
     response = templates.TemplateResponse(request, name, page, status_code=status_code)
     if visitor is not None:
@@ -96,6 +97,7 @@ TOASTS = {
     "order_cancelled": "Order cancelled. Your payment is refunded.",
     "return_requested": "Return requested. The shop will answer soon.",
     "followed": "Following.",
+    "shop_created": "Your shop is open. Add products or import them to start selling.",
     "unfollowed": "Unfollowed.",
 }
 
