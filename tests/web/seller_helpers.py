@@ -8,7 +8,20 @@ from typing import Any
 
 import httpx
 
-from tests.helpers import Account, add_staff, create_shop
+from tests.helpers import (
+    Account,
+    add_staff,
+    attribution_cookie,
+    become_creator,
+    buy,
+    click,
+    create_product,
+    create_shop,
+    link_for,
+    open_plan,
+    register,
+    unique,
+)
 from tests.web.session_helpers import PAGE_PASSWORD, sign_up_page
 
 HTML = {"Accept": "text/html"}
@@ -47,3 +60,34 @@ async def page_staff(client: httpx.AsyncClient, owner: SellerAtWork) -> SellerAt
     account, csrf = await page_account(client, name="Page Staff")
     await add_staff(client, owner.account, owner.shop["id"], account)
     return SellerAtWork(account, csrf, owner.shop)
+
+
+def other_client(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """A second browser on the same app, with its own cookies (a shopper beside the signed-in seller)."""
+    return httpx.AsyncClient(transport=client._transport, base_url=client.base_url)
+
+
+async def attributed_order(
+    client: httpx.AsyncClient, seller: SellerAtWork, *, quantity: int = 2, price: int = 2500
+) -> tuple[dict[str, Any], dict[str, Any], Account]:
+    """A paid order at the seller's shop that a creator's link brought: (the order, the creator, the buyer).
+    The clicks happen in another client, so the seller stays signed in on ``client``."""
+    product = await create_product(
+        client,
+        seller.account,
+        seller.shop["id"],
+        variants=[{"sku": unique("SKU-"), "options": {"Size": "M"}, "price": price, "inventory_quantity": 50}],
+    )
+    await open_plan(client, seller.account, seller.shop["id"], kind="shop", bps=1500)
+    async with other_client(client) as shopper:
+        creator_account = await register(shopper)
+        creator = await become_creator(shopper, creator_account)
+        link = await link_for(shopper, creator_account, product["id"])
+        cookie = attribution_cookie(await click(shopper, link["code"]))
+        buyer = await register(shopper)
+        answer = await buy(
+            shopper, buyer, [{"variant_id": product["variants"][0]["id"], "quantity": quantity}], cookie=cookie
+        )
+        assert answer.status_code == 201, answer.text
+        (order,) = answer.json()["orders"]
+    return dict(order), creator, buyer

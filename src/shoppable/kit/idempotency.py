@@ -77,6 +77,13 @@ def _replay(record: IdempotencyRecord, request_fingerprint: str) -> tuple[int, A
 IN_PROGRESS = 0
 
 
+async def answered(session: AsyncSession, *, principal: str, key: str) -> bool:
+    """Whether a request with this key already ran to its end (a form submitted twice asks before it validates
+    against a state its first submission changed)."""
+    record = await _stored(session, principal, key)
+    return record is not None and record.status_code != IN_PROGRESS
+
+
 async def claim(session: AsyncSession, *, principal: str, key: str, request_fingerprint: str) -> tuple[int, Any] | None:
     """Claim ``key`` for this request in the caller's transaction: None when the request should run, else the
     stored response of the first request to send again.

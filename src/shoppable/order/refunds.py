@@ -297,6 +297,11 @@ async def order_returns(session: AsyncSession, principal: Principal, order_id: s
     return [serialize_return(r) for r in rows]
 
 
+async def shop_of_return(session: AsyncSession, return_id: str) -> str | None:
+    """The shop a return request was made to (None for no such request): pages check it against their URL."""
+    return await session.scalar(select(ReturnRequest.shop_id).where(ReturnRequest.id == return_id))
+
+
 async def _return_for_shop(session: AsyncSession, principal: Principal, return_id: str) -> tuple[ReturnRequest, Order]:
     request = (
         await session.execute(select(ReturnRequest).where(ReturnRequest.id == return_id).with_for_update())

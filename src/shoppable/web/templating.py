@@ -97,6 +97,12 @@ TOASTS = {
     "order_cancelled": "Order cancelled. Your payment is refunded.",
     "return_requested": "Return requested. The shop will answer soon.",
     "followed": "Following.",
+    "order_shipped": "Marked shipped. The buyer sees the tracking number.",
+    "order_delivered": "Marked delivered. The return window is open.",
+    "order_cancelled_by_shop": "Order cancelled. The buyer's payment is refunded.",
+    "order_refunded": "Refund made. The buyer's card is credited.",
+    "return_approved": "Return approved and refunded.",
+    "return_rejected": "Return declined. The buyer sees your reason.",
     "shop_created": "Your shop is open. Add products or import them to start selling.",
     "unfollowed": "Unfollowed.",
 }
