@@ -41,7 +41,8 @@ async def test_order_page_shows_attribution_and_ships_with_tracking(client: http
     assert f'Credited to <a href="/creators/{creator["handle"]}">@{creator["handle"]}</a>' in page.text
     assert "commission 15 % = $7.50" in page.text  # 15 % of the $50.00 the buyer paid for the line
     assert re.search(r">\s*Ship\s*</button>", page.text)
-    assert 'for="f-carrier">Carrier<' in page.text and 'for="f-tracking-number">Tracking number<' in page.text
+    assert 'for="f-carrier">Carrier<' in page.text
+    assert 'for="f-tracking-number">Tracking number<' in page.text
 
     missing = await client.post(
         f"{seller.base}/orders/{order['id']}/ship", data={"csrf_token": seller.csrf, "carrier": "UPS"}, headers=HTML
@@ -77,7 +78,8 @@ async def test_refund_form_refunds_once_however_often_it_is_sent(client: httpx.A
     line_id = order["lines"][0]["id"]
     page = await client.get(f"{seller.base}/orders/{order['id']}", headers=HTML)
     key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text)
-    assert key and re.search(r">\s*Refund\s*</button>", page.text)
+    assert key
+    assert re.search(r">\s*Refund\s*</button>", page.text)
     too_many = await client.post(
         f"{seller.base}/orders/{order['id']}/refunds",
         data={"csrf_token": seller.csrf, "idempotency_key": key.group(1), f"refund-{line_id}": "3"},
@@ -144,7 +146,8 @@ async def test_forms_without_csrf_change_nothing(client: httpx.AsyncClient) -> N
     )
     assert refunded.status_code == 403
     after = await _order(client, seller.account.headers, order["id"])
-    assert after["status"] == "paid" and after["refunded_total"] == 0
+    assert after["status"] == "paid"
+    assert after["refunded_total"] == 0
 
 
 async def test_staff_ship_orders(client: httpx.AsyncClient) -> None:
@@ -192,7 +195,7 @@ async def test_returns_are_approved_or_rejected_with_a_reason(client: httpx.Asyn
         buyers.append(buyer)
     page = await client.get(f"{seller.base}/returns", headers=HTML)
     assert page.status_code == 200
-    for order, item in returns:
+    for _, item in returns:
         assert f'aria-labelledby="return-{item["id"]}"' in page.text
     assert len(re.findall(r">\s*Approve\s*</button>", page.text)) == 2
     assert len(re.findall(r">\s*Reject\s*</button>", page.text)) == 2
