@@ -118,6 +118,14 @@ async def _plan_of_shop(session: AsyncSession, principal: Principal, plan_id: st
     return plan
 
 
+async def get_plan(session: AsyncSession, principal: Principal, plan_id: str) -> dict[str, Any]:
+    """A plan as its shop reads it; 404 for anyone else."""
+    plan = await session.get(AffiliatePlan, plan_id)
+    if plan is None or not await can_act_for(session, principal, plan.shop_id):
+        raise not_found("Plan")
+    return await read_plan(session, plan)
+
+
 def _status(plan: AffiliatePlan, now: datetime) -> str:
     if plan.ends_at is not None and plan.ends_at <= now:
         return "ended"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from sqlalchemy import Row, select, text, update
+from sqlalchemy import Row, Select, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -436,3 +436,9 @@ async def inventory_movements(
     rows = list(await session.scalars(query.order_by(InventoryMovement.id.desc()).limit(limit + 1)))
     next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def shop_product_ids(shop_id: str) -> Select[tuple[str]]:
+    """The ids of every product of the shop, as a query other packages nest in theirs (``IN (...)``) instead of
+    reading the catalog's tables themselves."""
+    return select(Product.id).where(Product.shop_id == shop_id)

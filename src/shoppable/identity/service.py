@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -298,3 +298,25 @@ async def creators_by_id(session: AsyncSession, creator_ids: Iterable[str]) -> d
     if not ids:
         return {}
     return {c.id: c for c in (await session.execute(select(Creator).where(Creator.id.in_(ids)))).scalars()}
+
+
+async def search_creators(session: AsyncSession, query: str, *, limit: int = 10) -> list[Creator]:
+    """Creators whose handle starts with ``query`` (case-insensitive, a leading @ ignored), shortest first."""
+    prefix = query.strip().lstrip("@").lower()
+    if not prefix:
+        return []
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = await session.scalars(
+        select(Creator)
+        .where(Creator.handle.like(f"{escaped}%", escape="\\"))
+        .order_by(func.length(Creator.handle), Creator.handle)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def creators_by_handle(session: AsyncSession, handles: Iterable[str]) -> dict[str, Creator]:
+    wanted = list({handle.strip().lstrip("@").lower() for handle in handles if handle.strip()})
+    if not wanted:
+        return {}
+    return {c.handle: c for c in (await session.scalars(select(Creator).where(Creator.handle.in_(wanted))))}
