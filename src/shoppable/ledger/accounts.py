@@ -10,6 +10,7 @@ guarded ones keep a running balance that never crosses zero on their normal side
 - creator ``commission_pending`` / ``commission_available``: a creator's commissions before and after their
   order completes (available is guarded: payouts come only out of it).
 - creator ``payouts_in_transit``: payouts handed to the payout provider and not yet confirmed.
+- shop ``payouts_in_transit``: the same for a shop's withdrawals out of its available payable.
 """
 
 from __future__ import annotations
@@ -47,3 +48,7 @@ def creator_available(creator_id: str, currency: str) -> AccountSpec:
 
 def payouts_in_transit(creator_id: str, currency: str) -> AccountSpec:
     return AccountSpec(AccountRef("creator", creator_id, "payouts_in_transit", currency))
+
+
+def shop_payouts_in_transit(shop_id: str, currency: str) -> AccountSpec:
+    return AccountSpec(AccountRef("shop", shop_id, "payouts_in_transit", currency))

@@ -14,6 +14,7 @@ from shoppable.kit.db import after_commit, flush_queued, insert_ignoring_conflic
 from shoppable.kit.errors import ShoppableError
 from shoppable.kit.ids import new_id
 from shoppable.kit.money import Money, check_currency
+from shoppable.kit.pagination import decode_cursor, encode_cursor
 from shoppable.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from shoppable.ledger.rules import Leg, check_postable
 
@@ -332,3 +333,107 @@ async def transactions_about(session: AsyncSession, references: list[str]) -> li
             }
         )
     return list(out.values())
+
+
+async def accounts_of(session: AsyncSession, owner_type: str, owner_id: str) -> list[AccountRef]:
+    """Every account opened for an owner (all purposes and currencies)."""
+    rows = await session.execute(
+        select(LedgerAccount.purpose, LedgerAccount.currency).where(
+            LedgerAccount.owner_type == owner_type, LedgerAccount.owner_id == owner_id
+        )
+    )
+    return [AccountRef(owner_type, owner_id, purpose, currency) for purpose, currency in rows]
+
+
+async def sums_by_kind(session: AsyncSession, refs: list[AccountRef]) -> dict[tuple[AccountRef, str], int]:
+    """What each kind of transaction added up to on each of these accounts (debits positive): how a balance
+    came to be, e.g. the referral fees taken out of a shop's payable."""
+    await flush_queued(session)
+    by_id = {account_id(ref): ref for ref in refs}
+    if not by_id:
+        return {}
+    rows = await session.execute(
+        select(LedgerEntry.account_id, LedgerTransaction.kind, func.sum(LedgerEntry.amount))
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(LedgerEntry.account_id.in_(by_id))
+        .group_by(LedgerEntry.account_id, LedgerTransaction.kind)
+    )
+    return {(by_id[account], kind): int(total) for account, kind, total in rows}
+
+
+async def transactions_touching(
+    session: AsyncSession,
+    refs: list[AccountRef],
+    *,
+    kinds: list[str] | None = None,
+    limit: int,
+    cursor: str | None = None,
+) -> tuple[list[dict[str, object]], str | None]:
+    """The transactions that moved any of these accounts (only those of ``kinds`` if given), newest first, a
+    page at a time, each with all its entries and their accounts; the cursor of the next page (None on the
+    last)."""
+    await flush_queued(session)
+    ids = [account_id(ref) for ref in refs]
+    if not ids:
+        return [], None
+    query = (
+        select(LedgerEntry.transaction_id)
+        .distinct()
+        .where(LedgerEntry.account_id.in_(ids))
+        .order_by(LedgerEntry.transaction_id.desc())
+        .limit(limit + 1)
+    )
+    if kinds is not None:
+        query = query.join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id).where(
+            LedgerTransaction.kind.in_(kinds)
+        )
+    if cursor is not None:
+        (after,) = decode_cursor(cursor, 1)
+        query = query.where(LedgerEntry.transaction_id < str(after))
+    found = list((await session.execute(query)).scalars())
+    page = found[:limit]
+    next_cursor = encode_cursor([page[-1]]) if len(found) > limit else None
+    if not page:
+        return [], None
+    rows = await session.execute(
+        select(
+            LedgerTransaction.id,
+            LedgerTransaction.kind,
+            LedgerTransaction.reference,
+            LedgerTransaction.description,
+            LedgerTransaction.created_at,
+            LedgerEntry.account_id,
+            LedgerEntry.amount,
+            LedgerEntry.currency,
+            LedgerAccount.owner_type,
+            LedgerAccount.owner_id,
+            LedgerAccount.purpose,
+        )
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(LedgerTransaction.id.in_(page))
+        .order_by(LedgerTransaction.id.desc(), LedgerEntry.id)
+    )
+    out: dict[str, dict[str, object]] = {}
+    for row in rows:
+        txn = out.setdefault(
+            row.id,
+            {
+                "id": row.id,
+                "kind": row.kind,
+                "reference": row.reference,
+                "description": row.description,
+                "at": row.created_at,
+                "entries": [],
+            },
+        )
+        entries = txn["entries"]
+        assert isinstance(entries, list)
+        entries.append(
+            {
+                "account": AccountRef(row.owner_type, row.owner_id, row.purpose, row.currency),
+                "amount": int(row.amount),
+                "currency": row.currency,
+            }
+        )
+    return list(out.values()), next_cursor

@@ -14,8 +14,9 @@ from shoppable.identity.rules import Principal
 from shoppable.kit.deps import DbSession, get_database
 from shoppable.kit.http import PROBLEM_RESPONSES, json_response, problem_response, stored_response
 from shoppable.kit.idempotency import IdempotencyKey, fingerprint, run_once
+from shoppable.kit.money import Money
 from shoppable.kit.pagination import DEFAULT_LIMIT, Cursor, Limit
-from shoppable.order import cart, checkout, lifecycle, refunds
+from shoppable.order import cart, checkout, lifecycle, payouts, refunds
 from shoppable.order.rules import Item, OrderStatus
 from shoppable.order.schemas import (
     BuyNow,
@@ -34,7 +35,12 @@ from shoppable.order.schemas import (
     ReturnPage,
     ReturnRead,
     ShipIn,
+    ShopFinanceRead,
+    ShopPayoutCreate,
+    ShopPayoutPage,
+    ShopPayoutRead,
 )
+from shoppable.payment.payout_provider import PayoutProvider
 from shoppable.payment.provider import PaymentProvider
 
 router = APIRouter(prefix="/api/v1", tags=["orders"], responses=PROBLEM_RESPONSES)
@@ -258,3 +264,55 @@ async def approve_return(return_id: str, request: Request, session: DbSession, p
 @router.post("/returns/{return_id}/reject", response_model=ReturnRead, summary="Reject a return with a reason (shop)")
 async def reject_return(return_id: str, body: RejectIn, session: DbSession, principal: CurrentPrincipal) -> Response:
     return json_response(await refunds.reject_return(session, principal, return_id, reason=body.reason))
+
+
+# --- shop money: figures and payouts ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/shops/{shop_id}/finance",
+    response_model=list[ShopFinanceRead],
+    summary="The shop's money per currency from the ledger: pending, available, in transit, paid out, and the "
+    "sales, refunds, referral fees and commissions behind them (shop)",
+)
+async def shop_finance(shop_id: str, session: DbSession, principal: CurrentPrincipal) -> Response:
+    return json_response(await payouts.finance(session, principal, shop_id))
+
+
+@router.get(
+    "/shops/{shop_id}/payouts", response_model=ShopPayoutPage, summary="The shop's payouts, newest first (shop)"
+)
+async def list_shop_payouts(
+    shop_id: str, session: DbSession, principal: CurrentPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Response:
+    items, next_cursor = await payouts.shop_payouts(session, principal, shop_id, limit=limit, cursor=cursor)
+    return json_response({"items": items, "next_cursor": next_cursor})
+
+
+@router.post(
+    "/shops/{shop_id}/payouts",
+    status_code=201,
+    response_model=ShopPayoutRead,
+    responses={
+        502: problem_response("The payout provider did not answer (`payout_provider_error`); the money is set aside")
+    },
+    summary="Withdraw the shop's available balance through the payout provider (shop owner; Idempotency-Key); "
+    "409 `insufficient_balance` for more than is available",
+)
+async def request_shop_payout(
+    shop_id: str,
+    body: ShopPayoutCreate,
+    request: Request,
+    user: CurrentUserOwnTransactions,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    provider: PayoutProvider = request.app.state.payout_provider
+    status_code, result = await payouts.request_payout(
+        get_database(request),
+        provider,
+        user,
+        shop_id,
+        Money(body.amount, body.currency.upper()),
+        idempotency_key=idempotency_key,
+    )
+    return stored_response(status_code, result)

@@ -130,3 +130,22 @@ class ReturnRequest(Base):
     refund_id: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+
+
+class ShopPayout(Base):
+    """A shop's withdrawal of its available payable through the payout provider (order/payouts.py)."""
+
+    __tablename__ = "shop_payouts"
+    __table_args__ = (Index("ix_shop_payouts_shop", "shop_id", "id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    shop_id: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16))  # processing, paid, failed
+    provider: Mapped[str] = mapped_column(String(32))
+    provider_reference: Mapped[str | None] = mapped_column(String(128))
+    failure_reason: Mapped[str | None] = mapped_column(String(500))
+    requested_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -258,3 +258,42 @@ class ReturnRead(BaseModel):
     refund_id: str | None
     created_at: str
     decided_at: str | None
+
+
+class ShopPayoutCreate(_In):
+    amount: int = Field(gt=0, le=10**15, description="Minor units, at most the available balance")
+    currency: str = Field(min_length=3, max_length=3, description="One of the shop's payable currencies")
+
+
+class ShopPayoutRead(BaseModel):
+    id: str
+    shop_id: str
+    amount: int
+    currency: str
+    status: Literal["processing", "paid", "failed"]
+    provider: str
+    provider_reference: str | None
+    failure_reason: str | None
+    requested_by: str
+    created_at: str
+    updated_at: str
+
+
+class ShopPayoutPage(BaseModel):
+    items: list[ShopPayoutRead]
+    next_cursor: str | None
+
+
+class ShopFinanceRead(BaseModel):
+    """One currency's money of a shop, in minor units, from the ledger:
+    sales - refunds - fees - commissions = pending + available + in_transit + paid_out."""
+
+    currency: str
+    pending: int = Field(description="Owed for orders not completed yet")
+    available: int = Field(description="Owed and free to withdraw")
+    in_transit: int = Field(description="Withdrawals handed to the payout provider, not yet confirmed")
+    paid_out: int = Field(description="Withdrawals the provider paid")
+    sales: int = Field(description="Payments captured for the shop's orders")
+    refunds: int = Field(description="Refunded to buyers")
+    fees: int = Field(description="Referral fees the platform kept (net of fees returned with refunds)")
+    commissions: int = Field(description="Creators' commissions kept (net of reversals)")
