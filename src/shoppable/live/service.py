@@ -467,9 +467,12 @@ async def get_live(session: AsyncSession, live_id: str, *, viewers: int) -> dict
 
 
 async def list_lives(
-    session: AsyncSession, *, status: str | None, limit: int, cursor: str | None
+    session: AsyncSession, *, status: str | None, limit: int, cursor: str | None, shop_id: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
+    """Lives newest first; ``shop_id``: only the shop's own (hosted by its staff)."""
     query = select(Live)
+    if shop_id is not None:
+        query = query.where(Live.host_shop_id == shop_id)
     if status is not None:
         query = query.where(Live.status == status)
     page, next_cursor = await newest_first(session, query, Live.id, limit=limit, cursor=cursor)
