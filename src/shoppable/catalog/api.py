@@ -25,6 +25,7 @@ from shoppable.catalog.schemas import (
     ProductUpdate,
     ShopCreate,
     ShopRead,
+    ShopUpdate,
     VariantRead,
 )
 from shoppable.config import app_settings
@@ -41,19 +42,38 @@ router = APIRouter(prefix="/api/v1", tags=["catalog"], responses=PROBLEM_RESPONS
 
 
 def _shop(shop: Any) -> ShopRead:
-    return ShopRead(id=shop.id, slug=shop.slug, name=shop.name, currency=shop.currency, status=shop.status)
+    return ShopRead(
+        id=shop.id,
+        slug=shop.slug,
+        name=shop.name,
+        currency=shop.currency,
+        status=shop.status,
+        time_zone=shop.time_zone or "UTC",
+    )
 
 
 @router.post("/shops", status_code=201, response_model=ShopRead, summary="Open a shop (user; becomes its owner)")
 async def create_shop(body: ShopCreate, session: DbSession, user: CurrentUser) -> ShopRead:
     assert user.user_id is not None
-    shop = await shops.open_shop(session, owner_id=user.user_id, name=body.name, currency=body.currency, slug=body.slug)
+    shop = await shops.open_shop(
+        session, owner_id=user.user_id, name=body.name, currency=body.currency, slug=body.slug, time_zone=body.time_zone
+    )
     return _shop(shop)
 
 
 @router.get("/shops/{shop_id}", response_model=ShopRead, summary="A shop (public)")
 async def get_shop(shop_id: str, session: DbSession) -> ShopRead:
     return _shop(await shops.get_shop(session, shop_id))
+
+
+@router.patch(
+    "/shops/{shop_id}",
+    response_model=ShopRead,
+    summary="Change a shop's name or time zone (an IANA name, 422 otherwise); only the fields given (shop owner)",
+)
+async def update_shop(shop_id: str, body: ShopUpdate, session: DbSession, user: CurrentUser) -> ShopRead:
+    shop = await shops.update_shop(session, user, shop_id, name=body.name, time_zone=body.time_zone)
+    return _shop(shop)
 
 
 @router.post(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zoneinfo
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import nh3
@@ -94,6 +96,19 @@ def check_slug(value: str) -> str:
     """Validator for client-given handles and slugs: they must already be in slug form."""
     if slugify(value) != value:
         raise ValueError(f"use lower-case letters, digits and single hyphens, e.g. {slugify(value) or 'my-item'!r}")
+    return value
+
+
+@lru_cache(maxsize=1)
+def time_zones() -> frozenset[str]:
+    """The IANA time zones this machine knows (``Europe/Paris``, ``UTC``...), without the system's aliases."""
+    return frozenset(zoneinfo.available_timezones() - {"localtime", "posixrules", "Factory"})
+
+
+def check_time_zone(value: str) -> str:
+    """Validator for a shop's time zone: an IANA name, spelled exactly (``America/New_York``)."""
+    if value not in time_zones():
+        raise ValueError("use an IANA time zone such as 'Europe/London' or 'America/New_York'")
     return value
 
 

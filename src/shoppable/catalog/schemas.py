@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
-from shoppable.catalog.rules import check_slug
+from shoppable.catalog.rules import check_slug, check_time_zone
 from shoppable.kit.urls import WebUrl
 
 ProductStatus = Literal["active", "draft", "archived"]
@@ -18,6 +18,13 @@ Handle = Annotated[str, StringConstraints(min_length=1, max_length=255), AfterVa
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Url = WebUrl
 Amount = Annotated[int, Field(ge=0, le=10**15)]
+ShopName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+TimeZone = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    AfterValidator(check_time_zone),
+    Field(description="An IANA time zone (the dashboard's days and the pages' times)", examples=["Europe/London"]),
+]
 
 
 class Strict(BaseModel):
@@ -31,6 +38,14 @@ class ShopCreate(Strict):
     name: Name
     currency: Currency
     slug: Slug | None = None
+    time_zone: TimeZone = "UTC"
+
+
+class ShopUpdate(Strict):
+    """Only the fields given change."""
+
+    name: ShopName | None = None
+    time_zone: TimeZone | None = None
 
 
 class ShopRead(BaseModel):
@@ -39,6 +54,7 @@ class ShopRead(BaseModel):
     name: str
     currency: str
     status: str
+    time_zone: str
 
 
 class ApiKeyCreate(Strict):

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.catalog.models import Shop
-from shoppable.catalog.rules import first_free, slugify
+from shoppable.catalog.rules import check_time_zone, first_free, slugify
 from shoppable.identity import invitations
 from shoppable.identity import service as identity
 from shoppable.identity.rules import Principal, ShopRole, may_act_for_shop
@@ -21,15 +21,26 @@ from shoppable.kit.ids import new_id
 from shoppable.kit.money import check_currency
 
 
-async def open_shop(session: AsyncSession, *, owner_id: str, name: str, currency: str, slug: str | None) -> Shop:
+async def open_shop(
+    session: AsyncSession, *, owner_id: str, name: str, currency: str, slug: str | None, time_zone: str = "UTC"
+) -> Shop:
     """Create a shop; the caller becomes its owner. A slug derived from the name gets a numeric suffix."""
     check_currency(currency)
+    time_zone = _time_zone(time_zone)
     if slug is not None:
         if await session.scalar(select(Shop.id).where(Shop.slug == slug)):
             raise ShoppableError("slug_taken", 409, f"The shop slug {slug!r} is taken.")
     else:
         slug = await _free_slug(session, slugify(name, max_length=70) or "shop")
-    shop = Shop(id=new_id("shop"), slug=slug, name=name, currency=currency, status="active", created_at=utcnow())
+    shop = Shop(
+        id=new_id("shop"),
+        slug=slug,
+        name=name,
+        currency=currency,
+        status="active",
+        time_zone=time_zone,
+        created_at=utcnow(),
+    )
     try:
         async with session.begin_nested():
             session.add(shop)
@@ -37,6 +48,39 @@ async def open_shop(session: AsyncSession, *, owner_id: str, name: str, currency
     except IntegrityError:
         raise ShoppableError("slug_taken", 409, f"The shop slug {slug!r} is taken.") from None
     await identity.add_membership(session, shop_id=shop.id, user_id=owner_id, role=ShopRole.OWNER)
+    return shop
+
+
+def _time_zone(value: str) -> str:
+    try:
+        return check_time_zone(value)
+    except ValueError as error:
+        raise ShoppableError(
+            "invalid_time_zone",
+            422,
+            str(error).capitalize() + ".",
+            errors=[{"loc": ["body", "time_zone"], "msg": str(error)}],
+        ) from None
+
+
+async def update_shop(
+    session: AsyncSession, principal: Principal, shop_id: str, *, name: str | None = None, time_zone: str | None = None
+) -> Shop:
+    """Change the shop's name or time zone (owner only); what is not given stays."""
+    shop = await require_shop(session, principal, shop_id, owner_only=True)
+    if name is not None:
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise ShoppableError(
+                "invalid_name",
+                422,
+                "A shop's name is 1 to 200 characters.",
+                errors=[{"loc": ["body", "name"], "msg": "1 to 200 characters"}],
+            )
+        shop.name = name
+    if time_zone is not None:
+        shop.time_zone = _time_zone(time_zone)
+    await session.flush()
     return shop
 
 
