@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import struct
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +26,20 @@ CHROMIUM_ARGS = [
 _axe: Any = None
 
 
+# A 1×1 PNG: what the test machine (which has no internet) shows for a product image a real export links on a
+# store's CDN. Requests to any other outside address still fail, and are counted.
+def _png(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xe3\xe3\xe8" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+OUTSIDE_IMAGE = _png(8, 8)
+
+
 def _axe_runner() -> Any:
     global _axe
     if _axe is None:
@@ -31,6 +47,13 @@ def _axe_runner() -> Any:
 
         _axe = Axe()
     return _axe
+
+
+async def _outside(route: Any) -> None:
+    if route.request.resource_type == "image":
+        await route.fulfill(status=200, content_type="image/png", body=OUTSIDE_IMAGE)
+    else:
+        await route.abort("internetdisconnected")
 
 
 @dataclass
@@ -48,6 +71,7 @@ class Tab:
         context = await browser.new_context(viewport={"width": width, "height": height}, base_url=base)
         page = await context.new_page()
         tab = cls(base, context, page, width)
+        await context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/]|localhost[:/])"), _outside)
         page.on("console", tab._on_console)
         page.on("pageerror", lambda error: tab.problems.append(f"page error: {error}"))
         page.on("requestfailed", tab._on_failed)
