@@ -15,6 +15,7 @@ from shoppable.identity import invitations
 from shoppable.identity import service as identity
 from shoppable.kit.deps import DbSession
 from shoppable.kit.errors import ShoppableError
+from shoppable.web.paging import page_or_first
 from shoppable.web.templating import render, with_toast
 from shoppable.web.visitor import FormShopper, Shopper, Visitor
 
@@ -47,13 +48,9 @@ async def _page(
 ) -> Response:
     assert visitor.user is not None
     email = visitor.user.email
-    try:
-        waiting, next_cursor = await invitations.pending_for(session, email, limit=PAGE_SIZE, cursor=cursor)
-    except ShoppableError as error:  # a cursor from elsewhere or a tampered one: the first page
-        if error.code != "invalid_cursor":
-            raise
-        cursor = None
-        waiting, next_cursor = await invitations.pending_for(session, email, limit=PAGE_SIZE, cursor=None)
+    waiting, next_cursor, cursor = await page_or_first(
+        lambda at: invitations.pending_for(session, email, limit=PAGE_SIZE, cursor=at), cursor
+    )
     by_id = await shops.shops_by_id(session, sorted({invitation.shop_id for invitation in waiting}))
     context = {
         "invitations": [

@@ -20,6 +20,7 @@ from shoppable.order import lifecycle, refunds
 from shoppable.order.rules import Actor, OrderEvent, OrderStatus, allowed_events
 from shoppable.web.checkout import country_name
 from shoppable.web.forms import form_of
+from shoppable.web.paging import page_or_first
 from shoppable.web.templating import money, render, with_toast
 from shoppable.web.visitor import FormShopper, Shopper, Visitor
 
@@ -181,12 +182,9 @@ async def orders_page(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
     principal = _principal(visitor)
-    try:
-        orders, next_cursor = await lifecycle.buyer_orders(session, principal, limit=PAGE_SIZE, cursor=cursor)
-    except ShoppableError as error:  # a cursor from elsewhere or a tampered one: the first page
-        if error.code != "invalid_cursor":
-            raise
-        orders, next_cursor = await lifecycle.buyer_orders(session, principal, limit=PAGE_SIZE, cursor=None)
+    orders, next_cursor, cursor = await page_or_first(
+        lambda at: lifecycle.buyer_orders(session, principal, limit=PAGE_SIZE, cursor=at), cursor
+    )
     names = await shops.shops_by_id(session, sorted({order["shop_id"] for order in orders}))
     context = {
         "orders": orders,

@@ -17,6 +17,7 @@ from shoppable.kit.deps import DbSession
 from shoppable.kit.errors import ShoppableError, not_found
 from shoppable.live import service as lives
 from shoppable.web.forms import FieldErrors, field_errors
+from shoppable.web.paging import page_or_first
 from shoppable.web.seller.access import Seller, SellerForm, SellerPage
 from shoppable.web.templating import render, with_toast
 
@@ -51,17 +52,9 @@ async def _lives_page(
     form: dict[str, Any] | None = None,
     errors: FieldErrors | None = None,
 ) -> Response:
-    try:
-        found, next_cursor = await lives.list_lives(
-            session, status=None, limit=PAGE_SIZE, cursor=cursor, shop_id=seller.shop.id
-        )
-    except ShoppableError as error:
-        if error.code != "invalid_cursor":
-            raise
-        cursor = None
-        found, next_cursor = await lives.list_lives(
-            session, status=None, limit=PAGE_SIZE, cursor=None, shop_id=seller.shop.id
-        )
+    found, next_cursor, cursor = await page_or_first(
+        lambda at: lives.list_lives(session, status=None, limit=PAGE_SIZE, cursor=at, shop_id=seller.shop.id), cursor
+    )
     products, _ = await catalog.search_products(session, shop_id=seller.shop.id, limit=200)
     context = {
         "section": "lives",
@@ -145,25 +138,21 @@ async def host_console(request: Request, live_id: str, session: DbSession, selle
     return render(request, "seller/lives/console.html", context)
 
 
-@router.post("/seller/{shop_slug}/lives/{live_id}/start")
-async def go_live(request: Request, live_id: str, session: DbSession, seller: SellerForm) -> Response:
+_STEPS = {"start": (lives.start, "live_started"), "end": (lives.end, "live_ended")}
+
+
+@router.post("/seller/{shop_slug}/lives/{live_id}/{step}")
+async def host_step(request: Request, live_id: str, step: str, session: DbSession, seller: SellerForm) -> Response:
+    """Go live ("start") or end the live ("end")."""
+    if step not in _STEPS:
+        raise not_found("Page")
     await _shop_live(request, session, seller, live_id)
+    act, toast = _STEPS[step]
+    back = RedirectResponse(f"{seller.base}/lives/{live_id}", status_code=303)
     try:
-        await lives.start(session, request.app.state.hub, seller.principal, live_id)
+        await act(session, request.app.state.hub, seller.principal, live_id)
     except ShoppableError as error:
         if error.code != "invalid_transition":
             raise
-        return RedirectResponse(f"{seller.base}/lives/{live_id}", status_code=303)  # done in another tab
-    return with_toast(RedirectResponse(f"{seller.base}/lives/{live_id}", status_code=303), "live_started")
-
-
-@router.post("/seller/{shop_slug}/lives/{live_id}/end")
-async def end_live(request: Request, live_id: str, session: DbSession, seller: SellerForm) -> Response:
-    await _shop_live(request, session, seller, live_id)
-    try:
-        await lives.end(session, request.app.state.hub, seller.principal, live_id)
-    except ShoppableError as error:
-        if error.code != "invalid_transition":
-            raise
-        return RedirectResponse(f"{seller.base}/lives/{live_id}", status_code=303)  # done in another tab
-    return with_toast(RedirectResponse(f"{seller.base}/lives/{live_id}", status_code=303), "live_ended")
+        return back  # done in another tab, or a second click
+    return with_toast(back, toast)

@@ -20,6 +20,7 @@ from shoppable.order import lifecycle, refunds
 from shoppable.order.rules import Actor, OrderEvent, OrderStatus, allowed_events
 from shoppable.web.checkout import country_name
 from shoppable.web.forms import FieldErrors, form_of
+from shoppable.web.paging import page_or_first
 from shoppable.web.seller.access import Seller, SellerForm, SellerPage
 from shoppable.web.templating import money, render, with_toast
 
@@ -121,17 +122,12 @@ async def orders_page(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
     status = status if status in STATUS_LABELS else ""
-    try:
-        orders, next_cursor = await lifecycle.shop_orders(
-            session, seller.principal, seller.shop.id, status=status or None, limit=PAGE_SIZE, cursor=cursor
-        )
-    except ShoppableError as error:  # a cursor from elsewhere or a tampered one: the first page
-        if error.code != "invalid_cursor":
-            raise
-        cursor = None
-        orders, next_cursor = await lifecycle.shop_orders(
-            session, seller.principal, seller.shop.id, status=status or None, limit=PAGE_SIZE, cursor=None
-        )
+    orders, next_cursor, cursor = await page_or_first(
+        lambda at: lifecycle.shop_orders(
+            session, seller.principal, seller.shop.id, status=status or None, limit=PAGE_SIZE, cursor=at
+        ),
+        cursor,
+    )
     handles = await _creators(session, orders)
     context = {
         "section": "orders",
@@ -349,17 +345,12 @@ async def _returns_page(
 ) -> Response:
     status = status if status in ("requested", "approved", "rejected", "all") else "requested"
     wanted = None if status == "all" else status
-    try:
-        items, next_cursor = await refunds.shop_returns(
-            session, seller.principal, seller.shop.id, status=wanted, limit=PAGE_SIZE, cursor=cursor
-        )
-    except ShoppableError as error:
-        if error.code != "invalid_cursor":
-            raise
-        cursor = None
-        items, next_cursor = await refunds.shop_returns(
-            session, seller.principal, seller.shop.id, status=wanted, limit=PAGE_SIZE, cursor=None
-        )
+    items, next_cursor, cursor = await page_or_first(
+        lambda at: refunds.shop_returns(
+            session, seller.principal, seller.shop.id, status=wanted, limit=PAGE_SIZE, cursor=at
+        ),
+        cursor,
+    )
     orders = {}
     for order_id in dict.fromkeys(item["order_id"] for item in items):
         orders[order_id] = await lifecycle.get_order(session, seller.principal, order_id)
