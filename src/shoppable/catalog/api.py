@@ -19,6 +19,7 @@ from shoppable.catalog.schemas import (
     InventoryMovementPage,
     InventoryMovementRead,
     MemberCreate,
+    MemberRead,
     ProductCreate,
     ProductPage,
     ProductRead,
@@ -131,6 +132,25 @@ async def invite_member(
     ttl = timedelta(days=app_settings(request).invitation_ttl_days)
     invitation = await shops.invite_member(session, user, shop_id, email=body.email, role=ShopRole(body.role), ttl=ttl)
     return InvitationRead.model_validate(invitation)
+
+
+@router.get(
+    "/shops/{shop_id}/members",
+    response_model=list[MemberRead],
+    summary="Who works for the shop: owners first, then staff, with their role (shop owner)",
+)
+async def list_members(shop_id: str, session: DbSession, user: CurrentUser) -> list[MemberRead]:
+    return [MemberRead.model_validate(m) for m in await shops.list_members(session, user, shop_id)]
+
+
+@router.delete(
+    "/shops/{shop_id}/members/{user_id}",
+    status_code=204,
+    summary="Take someone off the shop; 409 `cannot_remove_self` for the caller (shop owner)",
+)
+async def remove_member(shop_id: str, user_id: str, session: DbSession, user: CurrentUser) -> Response:
+    await shops.remove_member(session, user, shop_id, user_id)
+    return Response(status_code=204)
 
 
 @router.get(

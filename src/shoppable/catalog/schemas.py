@@ -57,6 +57,14 @@ class ShopRead(BaseModel):
     time_zone: str
 
 
+class MemberRead(BaseModel):
+    user_id: str
+    name: str
+    email: str
+    role: Literal["owner", "staff"]
+    since: datetime
+
+
 class ApiKeyCreate(Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = "API key"
 

@@ -66,7 +66,8 @@ def _time_zone(value: str) -> str:
 async def update_shop(
     session: AsyncSession, principal: Principal, shop_id: str, *, name: str | None = None, time_zone: str | None = None
 ) -> Shop:
-    """Change the shop's name or time zone (owner only); what is not given stays."""
+    """Change the shop's name or time zone (owner only); what is not given stays, and nothing changes unless
+    everything given is right."""
     shop = await require_shop(session, principal, shop_id, owner_only=True)
     if name is not None:
         name = name.strip()
@@ -77,9 +78,12 @@ async def update_shop(
                 "A shop's name is 1 to 200 characters.",
                 errors=[{"loc": ["body", "name"], "msg": "1 to 200 characters"}],
             )
+    if time_zone is not None:
+        time_zone = _time_zone(time_zone)
+    if name is not None:  # both checked before either changes
         shop.name = name
     if time_zone is not None:
-        shop.time_zone = _time_zone(time_zone)
+        shop.time_zone = time_zone
     await session.flush()
     return shop
 
@@ -169,3 +173,17 @@ async def revoke_api_key(session: AsyncSession, principal: Principal, shop_id: s
     """The key stops working at once (owner only)."""
     shop = await require_shop(session, principal, shop_id, owner_only=True)
     await identity.revoke_api_key(session, shop_id=shop.id, key_id=key_id)
+
+
+async def list_members(session: AsyncSession, principal: Principal, shop_id: str) -> list[dict[str, Any]]:
+    """Who works for the shop and in which role (owner only)."""
+    shop = await require_shop(session, principal, shop_id, owner_only=True)
+    return await identity.shop_members(session, shop.id)
+
+
+async def remove_member(session: AsyncSession, principal: Principal, shop_id: str, user_id: str) -> None:
+    """Take someone off the shop (owner only); an owner cannot remove themselves, so a shop keeps an owner."""
+    shop = await require_shop(session, principal, shop_id, owner_only=True)
+    if user_id == principal.user_id:
+        raise ShoppableError("cannot_remove_self", 409, "You cannot remove yourself from the shop.")
+    await identity.remove_membership(session, shop_id=shop.id, user_id=user_id)

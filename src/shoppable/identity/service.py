@@ -185,6 +185,29 @@ async def memberships_of(session: AsyncSession, user_id: str) -> list[tuple[str,
     return [(shop_id, ShopRole(role)) for shop_id, role in rows]
 
 
+async def shop_members(session: AsyncSession, shop_id: str) -> list[dict[str, Any]]:
+    """Who works for the shop: owners first, then staff, each with their name, email, role and since when."""
+    rows = await session.execute(
+        select(ShopMembership.user_id, ShopMembership.role, ShopMembership.created_at, User.name, User.email)
+        .join(User, User.id == ShopMembership.user_id)
+        .where(ShopMembership.shop_id == shop_id)
+        .order_by(ShopMembership.role != ShopRole.OWNER.value, ShopMembership.created_at, ShopMembership.user_id)
+    )
+    return [
+        {"user_id": row.user_id, "name": row.name, "email": row.email, "role": row.role, "since": row.created_at}
+        for row in rows
+    ]
+
+
+async def remove_membership(session: AsyncSession, *, shop_id: str, user_id: str) -> None:
+    """The person no longer works for the shop (their role's pages close at once). 404 if they did not."""
+    member = await session.get(ShopMembership, (shop_id, user_id))
+    if member is None:
+        raise not_found("Member")
+    await session.delete(member)
+    await session.flush()
+
+
 async def create_api_key(session: AsyncSession, *, shop_id: str, created_by: str, name: str) -> tuple[ApiKey, str]:
     """A new key for the shop; the plain key is returned once and never stored."""
     secret = tokens.new_secret(tokens.SHOP_KEY_PREFIX)
