@@ -68,3 +68,28 @@ async def test_only_the_owner_edits_the_shop(client: httpx.AsyncClient) -> None:
     assert (read["name"], read["time_zone"]) == ("Kept Name", "UTC")
     missing = await _patch(client, owner, "shop_missing", {"name": "x"})
     assert missing.status_code == 404
+
+
+async def test_the_owner_lists_and_removes_members(client: httpx.AsyncClient) -> None:
+    owner, staff = await register(client, name="Olga Owner"), await register(client, name="Sam Staff")
+    shop = await create_shop(client, owner)
+    await add_staff(client, owner, shop["id"], staff)
+    listed = await client.get(f"/api/v1/shops/{shop['id']}/members", headers=owner.headers)
+    assert listed.status_code == 200
+    assert [(m["user_id"], m["role"], m["name"]) for m in listed.json()] == [
+        (owner.id, "owner", "Olga Owner"),
+        (staff.id, "staff", "Sam Staff"),
+    ]
+    # Staff see neither the list nor the way to remove anyone.
+    assert (await client.get(f"/api/v1/shops/{shop['id']}/members", headers=staff.headers)).status_code == 403
+    refused = await client.delete(f"/api/v1/shops/{shop['id']}/members/{owner.id}", headers=staff.headers)
+    assert refused.status_code == 403
+    yourself = await client.delete(f"/api/v1/shops/{shop['id']}/members/{owner.id}", headers=owner.headers)
+    assert (yourself.status_code, yourself.json()["code"]) == (409, "cannot_remove_self")
+    removed = await client.delete(f"/api/v1/shops/{shop['id']}/members/{staff.id}", headers=owner.headers)
+    assert removed.status_code == 204
+    assert (await client.get(f"/api/v1/shops/{shop['id']}/orders", headers=staff.headers)).status_code == 403
+    again = await client.delete(f"/api/v1/shops/{shop['id']}/members/{staff.id}", headers=owner.headers)
+    assert again.status_code == 404
+    after = await client.get(f"/api/v1/shops/{shop['id']}/members", headers=owner.headers)
+    assert [m["user_id"] for m in after.json()] == [owner.id]

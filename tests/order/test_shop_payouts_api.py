@@ -9,10 +9,12 @@ from datetime import timedelta
 import httpx
 from fastapi import FastAPI
 
+from shoppable.identity.rules import Principal
 from shoppable.kit.clock import utcnow
 from shoppable.kit.db import Database
 from shoppable.ledger import accounts
 from shoppable.ledger import service as ledger
+from shoppable.order import payouts
 from shoppable.payment.payout_provider import TestPayoutProvider
 from shoppable.worker import Worker
 from tests.helpers import Account, Listing, add_staff, bought, list_product, register
@@ -146,3 +148,32 @@ async def test_a_refused_withdrawal_gives_the_money_back(
     figures = await _finance(client, owner, shop_id)
     assert (figures["available"], figures["in_transit"], figures["paid_out"]) == (available, 0, 0)
     await _verified(database)
+
+
+async def test_the_transactions_behind_the_figures_page_newest_first(
+    client: httpx.AsyncClient, app: FastAPI, database: Database
+) -> None:
+    listing, _ = await settled_shop(client, app, database)
+    owner, shop_id = listing.seller, listing.shop["id"]
+    assert (await _withdraw(client, owner, shop_id, 100, key="p1")).status_code == 201
+    principal = Principal(user_id=owner.id)
+    async with database.session(write=False) as session:
+        every, last = await payouts.transactions(session, principal, shop_id, "USD", limit=50)
+        assert last is None
+        walked, cursor = [], None
+        while True:
+            page, cursor = await payouts.transactions(session, principal, shop_id, "USD", limit=2, cursor=cursor)
+            walked += page
+            if cursor is None:
+                break
+        fees, _ = await payouts.transactions(session, principal, shop_id, "USD", figure="fees", limit=50)
+        paid, _ = await payouts.transactions(session, principal, shop_id, "USD", figure="paid_out", limit=50)
+    kinds = [row["kind"] for row in every]
+    assert kinds == ["shop_payout.sent", "shop_payout.reserve", "order.settlement", "order.fee", "order.capture"]
+    assert [row["id"] for row in walked] == [row["id"] for row in every]
+    assert [(row["kind"], row["pending"], row["order_number"] is not None) for row in fees] == [
+        ("order.fee", -60, True)
+    ]
+    assert [(row["kind"], row["in_transit"]) for row in paid] == [("shop_payout.sent", -100)]
+    reserve = every[1]
+    assert (reserve["available"], reserve["in_transit"], reserve["order_id"]) == (-100, 100, None)
