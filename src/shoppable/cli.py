@@ -172,6 +172,8 @@ def import_products(
     )
     for skipped in report.skipped:
         console.print(f"  row {skipped['row']} ({skipped['handle'] or '-'}): {skipped['reason']}")
+    for warning in report.warnings:
+        console.print(f"  [yellow]warning[/] row {warning['row']} ({warning['handle']}): {warning['message']}")
 
 
 @app.command()

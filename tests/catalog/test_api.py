@@ -190,14 +190,32 @@ async def test_handle_and_sku_uniqueness(client: httpx.AsyncClient, owner: Accou
     )
     assert taken.status_code == 409
     assert taken.json()["code"] == "handle_taken"
+    # A SKU is distinct only within a product (shared/API.md): another product may carry it, as Shopify allows,
+    # and each keeps its own stock; two variants of one product may not.
     sku = first["variants"][0]["sku"]
-    clash = await client.post(
+    sharing = await create_product(
+        client,
+        owner,
+        shop["id"],
+        variants=[{"sku": sku, "options": {"Size": "S"}, "price": 1, "inventory_quantity": 4}],
+    )
+    assert sharing["variants"][0]["sku"] == sku
+    assert sharing["variants"][0]["id"] != first["variants"][0]["id"]
+    assert (await client.get(f"/api/v1/products/{first['id']}")).json()["variants"][0]["inventory_quantity"] == (
+        first["variants"][0]["inventory_quantity"]
+    )
+    repeated = await client.post(
         f"/api/v1/shops/{shop['id']}/products",
-        json=product_body(variants=[{"sku": sku, "options": {"Size": "S"}, "price": 1}]),
+        json=product_body(
+            variants=[
+                {"sku": "TWICE", "options": {"Size": "S"}, "price": 1},
+                {"sku": "TWICE", "options": {"Size": "M"}, "price": 1},
+            ]
+        ),
         headers=owner.headers,
     )
-    assert clash.status_code == 409
-    assert clash.json()["code"] == "sku_taken"
+    assert repeated.status_code == 422
+    assert repeated.json()["errors"][0]["loc"] == ["body", "variants", 1, "sku"]
     other_shop = await create_shop(client, owner)
     await create_product(client, owner, other_shop["id"], variants=[{"sku": sku, "options": {"Size": "S"}, "price": 1}])
 
@@ -364,16 +382,26 @@ async def test_long_option_values_fit(client: httpx.AsyncClient, owner: Account,
     assert len(product["variants"][0]["title"]) == 255
 
 
-async def test_patch_refuses_a_taken_handle_or_sku(client: httpx.AsyncClient, owner: Account, shop: dict) -> None:
+async def test_patch_refuses_a_taken_handle_or_a_sku_twice_in_the_product(
+    client: httpx.AsyncClient, owner: Account, shop: dict
+) -> None:
     first = await create_product(client, owner, shop["id"])
     second = await create_product(client, owner, shop["id"])
     url = f"/api/v1/products/{second['id']}"
     handle = await client.patch(url, json={"handle": first["handle"]}, headers=owner.headers)
     assert handle.status_code == 409
     assert handle.json()["code"] == "handle_taken"
-    variants = [{"sku": first["variants"][0]["sku"], "options": {"Size": "S"}, "price": 100}]
-    sku = await client.patch(url, json={"variants": variants}, headers=owner.headers)
-    assert sku.status_code == 409
-    assert sku.json()["code"] == "sku_taken"
-    assert sku.json()["errors"][0]["loc"] == ["body", "variants", 0, "sku"]
+    twice = [
+        {"sku": "SAME", "options": {"Size": "S"}, "price": 100},
+        {"sku": "SAME", "options": {"Size": "M"}, "price": 100},
+    ]
+    sku = await client.patch(url, json={"variants": twice}, headers=owner.headers)
+    assert sku.status_code == 422
+    assert sku.json()["errors"][0]["loc"] == ["body", "variants", 1, "sku"]
     assert (await client.get(url)).json() == second
+    # Another product's SKU is the seller's to reuse: the first product keeps its own variant.
+    shared = [{"sku": first["variants"][0]["sku"], "options": {"Size": "S"}, "price": 100}]
+    reused = await client.patch(url, json={"variants": shared}, headers=owner.headers)
+    assert reused.status_code == 200, reused.text
+    assert reused.json()["variants"][0]["sku"] == first["variants"][0]["sku"]
+    assert (await client.get(f"/api/v1/products/{first['id']}")).json() == first

@@ -52,14 +52,14 @@ async def test_same_idempotency_key_sent_concurrently_imports_once(client: httpx
     assert [p["handle"] for p in listing["items"]] == ["once"]
 
 
-async def test_concurrent_creates_with_one_sku_make_one_product(client: httpx.AsyncClient) -> None:
+async def test_concurrent_creates_with_one_handle_make_one_product(client: httpx.AsyncClient) -> None:
     owner = await register(client)
     shop = await create_shop(client, owner)
-    body = {"title": "Racing Mug", "variants": [{"sku": "RACE-1", "price": 900}]}
+    body = {"title": "Racing Mug", "handle": "racing-mug", "variants": [{"sku": "RACE-1", "price": 900}]}
     responses = await asyncio.gather(
         *(client.post(f"/api/v1/shops/{shop['id']}/products", json=body, headers=owner.headers) for _ in range(10))
     )
     statuses = sorted(r.status_code for r in responses)
     assert statuses.count(201) == 1
     assert set(statuses) <= {201, 409}
-    assert all(r.json()["code"] in {"sku_taken", "conflict"} for r in responses if r.status_code == 409)
+    assert all(r.json()["code"] in {"handle_taken", "conflict"} for r in responses if r.status_code == 409)

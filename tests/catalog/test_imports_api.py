@@ -125,13 +125,69 @@ async def test_skipped_rows_are_reported_with_row_numbers(
     response = await start_import(client, owner, shop["id"], "rows.csv", content.encode())
     report = await finished(client, app, owner, response.json()["id"])
     assert report["status"] == "succeeded"
-    assert report["created"] == 1
+    assert report["created"] == 2  # a SKU another product has is a warning, not a reason to leave one out
     reasons: dict[int, list[str]] = {}
     for skipped in report["skipped"]:
         reasons.setdefault(skipped["row"], []).append(skipped["reason"])
-    assert set(reasons) == {3, 4}
+    assert set(reasons) == {3}
     assert any("'abc'" in reason for reason in reasons[3])
-    assert reasons[4] == ["SKU 'G-1' already belongs to product 'good'"]
+    assert [(w["row"], w["handle"], w["sku"]) for w in report["warnings"]] == [
+        (2, "good", "G-1"),
+        (4, "dupe-sku", "G-1"),
+    ]
+    assert "'dupe-sku'" in report["warnings"][0]["message"]
+    assert "'good'" in report["warnings"][1]["message"]
+
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
+
+async def test_a_sku_two_products_share_imports_both_with_warnings(
+    client: httpx.AsyncClient, app: FastAPI, owner: Account, shop: dict
+) -> None:
+    """A store's export where two products carry one SKU (Shopify allows it) brings in every product, each with
+    its own stock; the report warns about both, and a re-import neither merges nor duplicates them."""
+    content = (FIXTURES / "shopify_shared_sku.csv").read_bytes()
+    for attempt in ("first", "again"):
+        response = await start_import(client, owner, shop["id"], "shared.csv", content)
+        report = await finished(client, app, owner, response.json()["id"])
+        assert report["status"] == "succeeded", report
+        assert (report["created"], report["updated"], report["skipped"]) == (
+            (3, 0, []) if attempt == "first" else (0, 3, [])
+        )
+        assert [(w["row"], w["handle"], w["sku"]) for w in report["warnings"]] == [
+            (2, "enamel-camp-mug", "MUG-ENAMEL"),
+            (4, "enamel-mug-gift-set", "MUG-ENAMEL"),
+        ]
+        assert "'enamel-mug-gift-set'" in report["warnings"][0]["message"]
+    products = {p["handle"]: p for p in await all_products(client, owner, shop["id"])}
+    assert sorted(products) == ["enamel-camp-mug", "enamel-mug-gift-set", "linen-tea-towel"]
+    assert [(v["sku"], v["inventory_quantity"]) for v in products["enamel-camp-mug"]["variants"]] == [
+        ("MUG-ENAMEL", 12),
+        ("MUG-ENAMEL-L", 7),
+    ]
+    assert [(v["sku"], v["inventory_quantity"]) for v in products["enamel-mug-gift-set"]["variants"]] == [
+        ("MUG-ENAMEL", 3)
+    ]
+
+
+async def test_a_sku_twice_within_one_product_skips_that_product(
+    client: httpx.AsyncClient, app: FastAPI, owner: Account, shop: dict
+) -> None:
+    content = (
+        "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price\n"
+        "twice,Twice,Size,S,TW-1,5.00\n"
+        "twice,,,M,TW-1,5.00\n"
+        "fine,Fine,Title,Default Title,TW-1,5.00\n"
+    )
+    response = await start_import(client, owner, shop["id"], "twice.csv", content.encode())
+    report = await finished(client, app, owner, response.json()["id"])
+    assert report["status"] == "succeeded"
+    assert report["created"] == 1
+    assert [(s["row"], s["handle"]) for s in report["skipped"]] == [(2, "twice")]
+    assert "distinct SKUs" in report["skipped"][0]["reason"]
+    assert report["warnings"] == []
+    assert [p["handle"] for p in await all_products(client, owner, shop["id"])] == ["fine"]
 
 
 async def test_woocommerce_and_shopify_json_imports(

@@ -318,6 +318,13 @@ async def create_import(
     return json_response(body, status_code)
 
 
-@router.get("/imports/{import_id}", response_model=ImportRead, summary="An import's status and report (shop)")
+@router.get(
+    "/imports/{import_id}",
+    response_model=ImportRead,
+    summary="An import's status and report (shop)",
+    description="Poll until `status` is `succeeded` or `failed`. The report counts the products `created` and "
+    "`updated`, lists every `skipped` row with its reason, and `warnings` for products imported whole whose SKU "
+    "another product of the shop shares (SKUs are distinct only within a product, as Shopify has them).",
+)
 async def get_import(import_id: str, session: DbSession, principal: CurrentPrincipal) -> Response:
     return json_response(imports.read_model(await imports.get_import_for(session, principal, import_id)))

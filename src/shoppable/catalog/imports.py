@@ -1,7 +1,8 @@
 """Product imports: store the upload, run it in the background (202 + poll), report every skipped row.
 
 An import runs in one transaction: it lands whole or not at all, and re-running a file updates the same
-products by handle and SKU instead of creating them twice.
+products by handle (then each variant by SKU or options within its product) instead of creating them twice.
+Two products may share a SKU (Shopify allows it): both come in, and the report warns about each.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from fastapi import UploadFile
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -34,7 +35,14 @@ from shoppable.catalog.importers.sniff import sniff_format
 from shoppable.catalog.importers.woocommerce_csv import parse_woocommerce_csv
 from shoppable.catalog.models import Product, ProductImport, Variant
 from shoppable.catalog.products import save_products
-from shoppable.catalog.rules import ProductSpec, VariantSpec, resolve_options, sanitize_html, slugify
+from shoppable.catalog.rules import (
+    ProductSpec,
+    VariantSpec,
+    duplicate_skus,
+    resolve_options,
+    sanitize_html,
+    slugify,
+)
 from shoppable.catalog.shops import can_act_for, get_shop
 from shoppable.config import get_settings
 from shoppable.identity.rules import Principal
@@ -121,6 +129,7 @@ async def queue_import(
         created=0,
         updated=0,
         skipped=[],
+        warnings=[],
         error=None,
         created_by=actor,
         created_at=utcnow(),
@@ -142,6 +151,7 @@ def read_model(job: ProductImport) -> dict[str, Any]:
         "created": job.created,
         "updated": job.updated,
         "skipped": job.skipped,
+        "warnings": job.warnings or [],
         "error": job.error,
         "created_at": isoformat(job.created_at),
         "finished_at": isoformat(job.finished_at),
@@ -164,9 +174,13 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     skipped: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def skip(self, row: int, handle: str | None, reason: str) -> None:
         self.skipped.append({"row": row, "handle": handle, "reason": reason})
+
+    def warn(self, row: int, handle: str, sku: str, message: str) -> None:
+        self.warnings.append({"row": row, "handle": handle, "sku": sku, "message": message})
 
 
 def _spec_from_record(record: ProductRecord, variants: tuple[VariantSpec, ...]) -> ProductSpec | str:
@@ -176,6 +190,13 @@ def _spec_from_record(record: ProductRecord, variants: tuple[VariantSpec, ...]) 
         return "the product has neither a usable handle nor a title"
     if not variants:
         return "the product has no importable variant"
+    repeated = duplicate_skus([v.sku for v in variants])
+    if repeated:
+        index, first = repeated[0]
+        return (
+            f"SKU {variants[index].sku!r} is on two of its variants ({first + 1} and {index + 1}); "
+            "a product's variants need distinct SKUs"
+        )
     too_long = next((v.sku for v in variants if v.sku and len(v.sku) > MAX_SKU), None)
     if too_long is not None:
         return f"SKU {too_long[:40]!r}... is longer than {MAX_SKU} characters"
@@ -231,7 +252,7 @@ def _variant_spec(record: Any) -> VariantSpec:
 
 
 class _Batcher:
-    """Collects specs and writes them a batch at a time, refusing SKUs another product already holds."""
+    """Collects specs and writes them a batch at a time; a handle repeated in the file is reported, never merged."""
 
     def __init__(self, session: AsyncSession, shop_id: str, currency: str, actor: str, report: ImportReport) -> None:
         self.session, self.shop_id, self.currency, self.actor, self.report = (
@@ -288,23 +309,7 @@ class _Batcher:
                 await task
 
     async def _write(self, batch: list[tuple[int, ProductSpec]]) -> None:
-        owners = await self._sku_owners([v.sku for _, s in batch for v in s.variants if v.sku])
-        claimed: dict[str, str] = {}
-        accepted = []
-        for row, spec in batch:
-            clash = next(
-                (v.sku for v in spec.variants if v.sku and owners.get(v.sku, spec.handle) != spec.handle),
-                None,
-            ) or next(
-                (v.sku for v in spec.variants if v.sku and claimed.get(v.sku, spec.handle) != spec.handle),
-                None,
-            )
-            if clash is not None:
-                other = owners.get(clash) or claimed.get(clash)
-                self.report.skip(row, spec.handle, f"SKU {clash!r} already belongs to product {other!r}")
-                continue
-            claimed.update({v.sku: spec.handle for v in spec.variants if v.sku})
-            accepted.append(spec)
+        accepted = [spec for _, spec in batch]
         saved = await save_products(
             self.session,
             shop_id=self.shop_id,
@@ -328,15 +333,41 @@ class _Batcher:
             await self.session.execute(text("ANALYZE products, variants"))
             self.next_analyze = self.report.created * 4
 
-    async def _sku_owners(self, skus: list[str]) -> dict[str, str]:
-        if not skus:
-            return {}
+    async def warn_shared_skus(self) -> None:
+        """Warn about each product of this file that shares a SKU with another product of the shop.
+
+        Shopify allows it and so does Shoppable (a SKU is distinct only within a product), but a seller usually
+        means one SKU for one thing: each such product comes in, keeps its own stock, and is named in the report.
+        Asked once the whole file is written, so the warnings do not depend on the order of the rows.
+        """
+        shared = (
+            select(Variant.sku)
+            .where(Variant.shop_id == self.shop_id, Variant.sku.is_not(None))
+            .group_by(Variant.sku)
+            .having(func.count(func.distinct(Variant.product_id)) > 1)
+        )
         rows = await self.session.execute(
             select(Variant.sku, Product.handle)
             .join(Product, Product.id == Variant.product_id)
-            .where(Variant.shop_id == self.shop_id, Variant.sku.in_(set(skus)))
+            .where(Variant.shop_id == self.shop_id, Variant.sku.in_(shared))
+            .order_by(Variant.sku, Product.handle)
         )
-        return {sku: handle for sku, handle in rows if sku is not None}
+        holders: dict[str, list[str]] = {}
+        for sku, handle in rows:
+            if sku is not None and handle not in holders.setdefault(sku, []):
+                holders[sku].append(handle)
+        for sku, handles in holders.items():
+            for handle in handles:
+                row = self.first_row.get(handle)
+                if row is None:
+                    continue  # a product of the shop that this file did not touch
+                others = ", ".join(repr(h) for h in handles if h != handle)
+                self.report.warn(
+                    row,
+                    handle,
+                    sku,
+                    f"SKU {sku!r} is also on product {others}; imported anyway, each product keeps its own stock",
+                )
 
 
 async def import_file(
@@ -398,11 +429,13 @@ async def import_file(
                 seen.add(id(record))
                 await _add_record(batcher, report, *_with_variations(record, variants))
         await batcher.flush()
+        await batcher.warn_shared_skus()
     except BaseException:
         await batcher.abandon()
         raise
     report.rows_total = max(0, last_row - 1) if fmt.endswith("_csv") else last_row
     report.skipped.sort(key=lambda s: s["row"])
+    report.warnings.sort(key=lambda w: (w["row"], w["sku"]))
     return report
 
 
@@ -460,8 +493,11 @@ def _without_unsafe_images(
     return replace(record, images=images), variants, list(dict.fromkeys(refused))
 
 
-async def run_import(database: Database, import_id: str) -> None:
-    """Claim a queued import and run it; the products and the report commit together."""
+async def run_import(database: Database, import_id: str, on_progress: Callable[[int, int], None] | None = None) -> None:
+    """Claim a queued import and run it; the products and the report commit together.
+
+    ``on_progress(bytes_read, file_size)`` follows the run while its transaction hides its rows from everyone.
+    """
     async with database.session() as session:
         claimed = await session.scalar(
             update(ProductImport)
@@ -478,8 +514,15 @@ async def run_import(database: Database, import_id: str) -> None:
             job = await session.get(ProductImport, import_id, with_for_update=True, populate_existing=True)
             if job is None or job.status != "running":
                 return
+            path = Path(job.file_path)
+            size = (await asyncio.to_thread(path.stat)).st_size
             report = await import_file(
-                session, shop_id=job.shop_id, path=Path(job.file_path), fmt=job.format, actor=job.created_by
+                session,
+                shop_id=job.shop_id,
+                path=path,
+                fmt=job.format,
+                actor=job.created_by,
+                on_progress=None if on_progress is None else (lambda done: on_progress(done, size)),
             )
             job.status, job.rows_total, job.created, job.updated = (
                 "succeeded",
@@ -487,7 +530,7 @@ async def run_import(database: Database, import_id: str) -> None:
                 report.created,
                 report.updated,
             )
-            job.skipped, job.finished_at = report.skipped, utcnow()
+            job.skipped, job.warnings, job.finished_at = report.skipped, report.warnings, utcnow()
     except Exception as exc:
         if not isinstance(exc, ShoppableError):
             log.exception("import %s failed", import_id)
@@ -509,6 +552,12 @@ class ImportRunner:
         self.database = database
         self._tasks: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
+        self._progress: dict[str, float] = {}
+
+    def progress(self, import_id: str) -> float | None:
+        """How far through its file a running import of this process is (0 to 1); None when it is not running
+        here (queued, finished, or run by another process: a page then shows progress without a figure)."""
+        return self._progress.get(import_id)
 
     def enqueue(self, import_id: str) -> None:
         task = asyncio.get_running_loop().create_task(self._run(import_id))
@@ -517,7 +566,15 @@ class ImportRunner:
 
     async def _run(self, import_id: str) -> None:
         async with self._lock:
-            await run_import(self.database, import_id)
+            self._progress[import_id] = 0.0
+
+            def moved(done: int, size: int) -> None:
+                self._progress[import_id] = min(1.0, done / size) if size else 1.0
+
+            try:
+                await run_import(self.database, import_id, moved)
+            finally:
+                self._progress.pop(import_id, None)
 
     async def resume(self) -> None:
         """Requeue imports a stopped process left running (their transaction rolled back) and run them.

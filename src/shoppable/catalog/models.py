@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shoppable.kit.db import Base
@@ -53,7 +53,12 @@ class Product(Base):
 
 class Variant(Base):
     __tablename__ = "variants"
-    __table_args__ = (UniqueConstraint("shop_id", "sku"),)
+    # A SKU is the seller's own label: distinct among one product's variants, shared across products as Shopify
+    # allows (shared/API.md). The index serves the import's look-up of SKUs that several products carry.
+    __table_args__ = (
+        UniqueConstraint("product_id", "sku"),
+        Index("ix_variants_shop_sku", "shop_id", "sku"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     product_id: Mapped[str] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
@@ -102,6 +107,8 @@ class ProductImport(Base):
     created: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Products imported whole but worth a look: a SKU that other products of the shop carry too.
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     error: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]

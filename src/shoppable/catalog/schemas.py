@@ -230,6 +230,13 @@ class SkippedRowRead(BaseModel):
     reason: str
 
 
+class ImportWarningRead(BaseModel):
+    row: int = Field(description="The file row where the product starts")
+    handle: str
+    sku: str
+    message: str
+
+
 class ImportRead(BaseModel):
     id: str
     shop_id: str
@@ -239,7 +246,13 @@ class ImportRead(BaseModel):
     rows_total: int
     created: int
     updated: int
-    skipped: list[SkippedRowRead]
+    skipped: list[SkippedRowRead] = Field(description="Rows left out, each with its row number, handle and reason")
+    warnings: list[ImportWarningRead] = Field(
+        default_factory=list,
+        description="Products imported whole that are worth a look: each product of the file whose SKU another "
+        "product of the shop also carries (Shopify allows it; a SKU is distinct only within a product, and each "
+        "product keeps its own stock).",
+    )
     error: str | None
     created_at: datetime
     finished_at: datetime | None

@@ -151,28 +151,6 @@ def _spec(body: ProductCreate, handle: str, currency: str) -> ProductSpec:
     )
 
 
-async def _skus_taken_elsewhere(session: AsyncSession, shop_id: str, product_id: str | None, spec: ProductSpec) -> None:
-    skus = [v.sku for v in spec.variants if v.sku]
-    if not skus:
-        return
-    query = select(Variant.sku).where(Variant.shop_id == shop_id, Variant.sku.in_(skus))
-    if product_id is not None:
-        query = query.where(Variant.product_id != product_id)
-    taken = {sku for sku in await session.scalars(query) if sku is not None}
-    if taken:
-        errors = [
-            FieldError(("variants", i, "sku"), "another product of this shop has this SKU")
-            for i, v in enumerate(spec.variants)
-            if v.sku in taken
-        ]
-        raise ShoppableError(
-            "sku_taken",
-            409,
-            f"SKU(s) already used in this shop: {', '.join(sorted(taken))}.",
-            errors=[e.as_dict() for e in errors],
-        )
-
-
 async def create_product(
     session: AsyncSession, principal: Principal, shop_id: str, body: ProductCreate
 ) -> dict[str, Any]:
@@ -186,7 +164,6 @@ async def create_product(
     spec = _spec(body, handle, shop.currency)
     if any(v.id is not None for v in spec.variants):
         raise _validation_failed([FieldError(("variants", 0, "id"), "a new product's variants have no id yet")])
-    await _skus_taken_elsewhere(session, shop.id, None, spec)
     [saved] = await _save_one(session, shop.id, shop.currency, spec, _actor(principal), "product created")
     return await read_product(session, saved.product_id)
 
@@ -194,7 +171,7 @@ async def create_product(
 async def _save_one(
     session: AsyncSession, shop_id: str, currency: str, spec: ProductSpec, actor: str, reason: str
 ) -> list[SavedProduct]:
-    """Save one product; a handle or SKU that a concurrent request took first is a 409, not a 500."""
+    """Save one product; a handle that a concurrent request took first is a 409, not a 500."""
     try:
         async with session.begin_nested():
             return await save_products(
@@ -202,7 +179,7 @@ async def _save_one(
             )
     except IntegrityError:
         raise ShoppableError(
-            "conflict", 409, "Another request just used this handle or SKU in the shop; reload and retry."
+            "conflict", 409, "Another request just used this handle in the shop; reload and retry."
         ) from None
 
 
@@ -239,7 +216,6 @@ async def update_product(
             [FieldError(tuple(e["loc"]), e["msg"]) for e in error.errors(include_url=False)]
         ) from None
     spec = _spec(merged, merged.handle or row.handle, shop.currency)
-    await _skus_taken_elsewhere(session, shop.id, row.id, spec)
     if spec.handle != row.handle:
         await session.execute(update(Product).where(Product.id == row.id).values(handle=spec.handle))
     await _save_one(session, shop.id, shop.currency, spec, _actor(principal), "product updated")
