@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
-from fastapi import UploadFile
 from sqlalchemy import event, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from shoppable.catalog.importers.records import (
     ImportFileError,
@@ -43,13 +43,14 @@ from shoppable.catalog.rules import (
     sanitize_html,
     slugify,
 )
-from shoppable.catalog.shops import can_act_for, get_shop
+from shoppable.catalog.shops import can_act_for, get_shop, require_shop
 from shoppable.config import get_settings
 from shoppable.identity.rules import Principal
 from shoppable.kit.clock import isoformat, utcnow
 from shoppable.kit.db import Database
 from shoppable.kit.errors import ShoppableError, not_found
 from shoppable.kit.ids import new_id
+from shoppable.kit.pagination import decode_cursor, encode_cursor
 from shoppable.kit.urls import is_web_url
 
 log = logging.getLogger("shoppable.imports")
@@ -163,6 +164,19 @@ async def get_import_for(session: AsyncSession, principal: Principal, import_id:
     if job is None or not await can_act_for(session, principal, job.shop_id):
         raise not_found("Import")
     return job
+
+
+async def list_shop_imports(
+    session: AsyncSession, principal: Principal, shop_id: str, *, limit: int, cursor: str | None = None
+) -> tuple[list[ProductImport], str | None]:
+    """The shop's imports, newest first (ids grow with time), a page at a time."""
+    await require_shop(session, principal, shop_id)
+    query = select(ProductImport).where(ProductImport.shop_id == shop_id)
+    if cursor:
+        query = query.where(ProductImport.id < str(decode_cursor(cursor, 1)[0]))
+    rows = list(await session.scalars(query.order_by(ProductImport.id.desc()).limit(limit + 1)))
+    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
 
 
 # --- running an import ---------------------------------------------------------------------------

@@ -335,12 +335,23 @@ async def search_products(
     return await serialize_products(session, rows[:limit]), next_cursor
 
 
+ALL_STATUSES = ("active", "draft", "archived")
+
+
 async def list_shop_products(
-    session: AsyncSession, principal: Principal, shop_id: str, *, limit: int, cursor: str | None
+    session: AsyncSession,
+    principal: Principal,
+    shop_id: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    q: str | None = None,
+    statuses: tuple[str, ...] = ALL_STATUSES,
 ) -> tuple[list[dict[str, Any]], str | None]:
+    """The shop's products of any status (or of those named), newest first or by relevance to ``q``."""
     await require_shop(session, principal, shop_id)
     return await search_products(
-        session, shop_id=shop_id, sort="newest", limit=limit, cursor=cursor, statuses=("active", "draft", "archived")
+        session, q=q, shop_id=shop_id, sort=None, limit=limit, cursor=cursor, statuses=statuses
     )
 
 
