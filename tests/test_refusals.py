@@ -26,6 +26,12 @@ PROTECTED = [
     ("POST", "/api/v1/shops/{shop}/members"),
     ("GET", "/api/v1/shops/{shop}/invitations"),
     ("DELETE", "/api/v1/shops/{shop}/invitations/inv_any"),
+    ("PATCH", "/api/v1/shops/{shop}"),
+    ("GET", "/api/v1/shops/{shop}/members"),
+    ("DELETE", "/api/v1/shops/{shop}/members/usr_any"),
+    ("GET", "/api/v1/shops/{shop}/finance"),
+    ("GET", "/api/v1/shops/{shop}/payouts"),
+    ("POST", "/api/v1/shops/{shop}/payouts"),
     ("POST", "/api/v1/shops/{shop}/products"),
     ("GET", "/api/v1/shops/{shop}/products"),
     ("PATCH", "/api/v1/products/{product}"),
@@ -142,7 +148,8 @@ def test_every_route_in_the_schema_is_covered(app: object) -> None:
             .replace("{address_id}", "adr_any")
             .replace("{card_id}", "card_any")
             .replace("{invitation_id}", "inv_any")
-            .replace("{key_id}", "key_any"),
+            .replace("{key_id}", "key_any")
+            .replace("{user_id}", "usr_any"),
         )
         for m, p in routes - public
     }
