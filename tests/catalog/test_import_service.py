@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shoppable.catalog import imports, shops
-from shoppable.catalog.models import Product, Variant
+from shoppable.catalog.models import Product, ProductImport, Variant
 from shoppable.identity import service as identity
 from shoppable.kit.db import Database
 from tests.helpers import unique
@@ -57,3 +57,26 @@ async def test_sample_file_imports_exactly_and_reimports_idempotently(
         assert [s["row"] for s in report.skipped] == skipped_rows
         assert all(s["reason"] for s in report.skipped)
         assert await _counts(database, shop_id) == (created, variants)
+
+
+async def test_a_running_import_reports_how_far_through_its_file_it_is(database: Database) -> None:
+    """The runner's progress callback moves forward through the file and reaches its end; the import commits."""
+    shop_id = await _new_shop(database)
+    rows = "".join(f"p-{i},Product {i},Title,Default Title,SKU-{i},{i}.00\n" for i in range(1, 400))
+    path = imports._imports_dir() / f"progress-{unique('f')}.csv"
+    path.write_text("Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price\n" + rows)
+    async with database.session() as session:
+        upload = imports.StoredUpload(path=path, filename="progress.csv", sha256="0" * 64, size=path.stat().st_size)
+        job = await imports.queue_import(session, shop_id=shop_id, upload=upload, requested_format=None, actor="test")
+        job_id = job.id
+    seen: list[tuple[int, int]] = []
+    await imports.run_import(database, job_id, lambda done, size: seen.append((done, size)))
+    assert seen
+    assert all(size == path.stat().st_size for _, size in seen)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert len({done for done, _ in seen}) > 1  # it moves while the file is read, not only at the end
+    assert seen[-1][0] == path.stat().st_size
+    async with database.session(write=False) as session:
+        finished = await session.get(ProductImport, job_id)
+    assert finished is not None
+    assert (finished.status, finished.created, finished.warnings) == ("succeeded", 399, [])

@@ -10,7 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 
+from shoppable.catalog.models import ProductImport
+from shoppable.kit.db import Database
 from tests.helpers import register
 from tests.web.seller_helpers import HTML, SellerAtWork, page_seller, page_staff
 
@@ -203,3 +206,38 @@ async def test_another_shop_s_import_is_the_404_page_and_staff_may_import(
     assert started.status_code == 303
     await app.state.import_runner.drain()
     assert count((await client.get(started.headers["location"], headers=HTML)).text, "created") == 1
+
+
+async def test_the_fragment_shows_how_far_a_running_import_is(
+    client: httpx.AsyncClient, app: FastAPI, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the runner works, the fragment keeps polling and shows its progress (a figure when this process runs
+    it, a bar without one when it cannot know)."""
+    seller = await page_seller(client)
+    runner = app.state.import_runner
+    monkeypatch.setattr(runner, "enqueue", lambda import_id: None)  # keep the import queued for the test
+    started = await upload(client, seller, "slow.csv", (CSV + "slow,Slow,Title,Default Title,S-1,1.00,1\n").encode())
+    location = started.headers["location"]
+    import_id = location.rsplit("/", 1)[1]
+    queued = await client.get(f"{location}/progress", headers=HTML)
+    assert "Waiting to start" in queued.text
+    assert 'hx-trigger="every 1s"' in queued.text
+    async with database.session() as session:
+        await session.execute(update(ProductImport).where(ProductImport.id == import_id).values(status="running"))
+    unknown = await client.get(f"{location}/progress", headers=HTML)
+    assert "Importing" in unknown.text
+    assert re.search(r"<progress[^>]*max=\"100\"[^>]*>", unknown.text)
+    assert 'value="' not in re.search(r"<progress[^>]*>", unknown.text).group(0)  # type: ignore[union-attr]
+    monkeypatch.setattr(runner, "progress", lambda job_id: 0.42 if job_id == import_id else None)
+    moving = await client.get(f"{location}/progress", headers=HTML)
+    assert 'value="42"' in moving.text
+    assert "42% of the file read" in moving.text
+    assert 'hx-trigger="every 1s"' in moving.text
+    async with database.session() as session:
+        await session.execute(update(ProductImport).where(ProductImport.id == import_id).values(status="queued"))
+    monkeypatch.undo()
+    runner.enqueue(import_id)
+    await runner.drain()
+    done = await client.get(f"{location}/progress", headers=HTML)
+    assert "Import finished" in done.text
+    assert "hx-trigger" not in done.text
