@@ -1,0 +1,23 @@
+"""Days as a shop counts them: the UTC instants where its days begin, in its own time zone (DST included)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def zone_of(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def day_starts(now: datetime, zone: ZoneInfo, days: int) -> tuple[list[date], list[datetime]]:
+    """The last ``days`` local days up to and including today, and the UTC instants bounding them (``days + 1``:
+    the start of each day, then the start of tomorrow)."""
+    today = now.astimezone(zone).date()
+    first = today - timedelta(days=days - 1)
+    dates = [first + timedelta(days=i) for i in range(days)]
+    bounds = [datetime.combine(d, time(), zone).astimezone(UTC) for d in [*dates, today + timedelta(days=1)]]
+    return dates, bounds
