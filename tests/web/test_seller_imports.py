@@ -78,6 +78,8 @@ async def test_upload_runs_in_the_background_and_the_report_equals_the_api_recor
     assert record["status"] == "succeeded"
     report = await client.get(location, headers=HTML)
     assert "Import finished" in report.text
+    assert '<label for="f-file">Export file</label>' in report.text  # another file can follow from here
+    assert re.search(r">\s*Import\s*</button>", report.text)
     assert count(report.text, "rows_total") == record["rows_total"] == 3
     assert count(report.text, "created") == record["created"] == 1
     assert count(report.text, "updated") == record["updated"] == 0

@@ -150,7 +150,15 @@ async def _start_import(request: Request, session: AsyncSession, seller: Seller,
 @router.get("/seller/{shop_slug}/imports/{import_id}")
 async def import_page(request: Request, session: DbSession, seller: SellerPage, import_id: str) -> Response:
     job = await _shop_import(session, seller, import_id)
-    return render(request, "seller/imports/detail.html", {"section": "imports", "job": _view(request, job)})
+    context = {
+        "section": "imports",
+        "job": _view(request, job),
+        "errors": {},
+        "chosen_format": "",
+        "formats": FORMATS,
+        "idempotency_key": secrets.token_urlsafe(18),
+    }
+    return render(request, "seller/imports/detail.html", context)
 
 
 @router.get("/seller/{shop_slug}/imports/{import_id}/progress")
