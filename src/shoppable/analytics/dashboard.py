@@ -91,16 +91,16 @@ async def shop_dashboard(
     day_of = case(*((Order.paid_at < bound, i) for i, bound in enumerate(bounds[1:])), else_=DAYS)
     paid = Order.total - Order.shipping_total
     rows = await session.execute(
-        select(day_of, func.count(), func.sum(paid), func.sum(Order.refunded_total))
+        select(day_of.label("day"), func.count(), func.sum(paid), func.sum(Order.refunded_total))
         .where(_counted(shop_id, start, end), Order.currency == currency)
-        .group_by(day_of)
+        .group_by("day")
     )
     by_day = {int(i): (int(n), int(gmv or 0), int(refunded or 0)) for i, n, gmv, refunded in rows}
     units_rows = await session.execute(
-        select(case((Order.paid_at >= bounds[-2], 1), else_=0), func.sum(OrderLine.quantity))
+        select(case((Order.paid_at >= bounds[-2], 1), else_=0).label("is_today"), func.sum(OrderLine.quantity))
         .join(Order, Order.id == OrderLine.order_id)
         .where(_counted(shop_id, start, end), Order.currency == currency)
-        .group_by(case((Order.paid_at >= bounds[-2], 1), else_=0))
+        .group_by("is_today")
     )
     units = {int(is_today): int(n or 0) for is_today, n in units_rows}
     days = [Day(d, by_day.get(i, (0, 0, 0))[1], by_day.get(i, (0, 0, 0))[0]) for i, d in enumerate(dates)]
