@@ -86,3 +86,33 @@ async def test_import_a_real_shopify_export_and_read_the_report(client: httpx.As
     await page.get_by_role("status").filter(has_text="Stock changed").wait_for()
     await page.get_by_role("cell", name="Found in the back room").wait_for()
     await phone.check()
+
+
+async def test_add_a_product_with_four_variants(client: httpx.AsyncClient, phone: Tab) -> None:
+    """By hand on a phone: the product form's three empty variant rows, one more added, saved with "Save product"."""
+    seller = await _seller(client, phone)
+    page = phone.page
+    await phone.goto(f"{seller.base}/products")
+    await phone.check()
+    await page.get_by_role("link", name="Add product").click()
+    await page.wait_for_url(f"**{seller.base}/products/new")
+    await phone.check()
+    await page.get_by_label("Title", exact=True).fill("Rib Knit Beanie")
+    await page.get_by_label("Option 1 name").fill("Colour")
+    await page.get_by_role("button", name="Add another variant").click()
+    for number, (colour, price) in enumerate((("Rust", "24"), ("Moss", "24"), ("Ink", "26"), ("Oat", "26.50")), 1):
+        row = page.get_by_role("group", name=f"New variant {number}")
+        await row.get_by_label("Option 1 value").fill(colour)
+        await row.get_by_label("Price", exact=True).fill(price)
+        await row.get_by_label("Stock").fill(str(number))
+    await page.get_by_role("button", name="Save product").click()
+    await page.get_by_role("status").filter(has_text="Product saved").wait_for()
+    await phone.check()
+    product_id = page.url.rsplit("/", 1)[1]
+    product = (await client.get(f"/api/v1/products/{product_id}", headers=seller.account.headers)).json()
+    assert [(v["options"]["Colour"], v["price"], v["inventory_quantity"]) for v in product["variants"]] == [
+        ("Rust", 2400, 1),
+        ("Moss", 2400, 2),
+        ("Ink", 2600, 3),
+        ("Oat", 2650, 4),
+    ]

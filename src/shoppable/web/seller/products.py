@@ -271,8 +271,8 @@ def errors_of(locs: list[tuple[list[Any], str]], form: ProductForm, rows: list[i
             else:
                 key = {"compare_at_price": "compare_at", "weight_grams": "weight", "inventory_quantity": "stock"}
                 found.setdefault(prefix + key.get(what, what if what in ("sku", "price") else "price"), message)
-        elif parts[0] == "variants":
-            found.setdefault("v0_price", message)
+        elif parts[0] == "variants":  # about the variants together: several need options to tell them apart
+            found.setdefault("option_1" if "option" in message else "v0_price", message)
         elif parts[0] == "options":
             k = parts[1] if len(parts) > 1 and isinstance(parts[1], int) else 0
             found.setdefault(f"option_{k + 1}", message)
