@@ -105,7 +105,7 @@ async def test_orders_returns_plans_and_lives_pages(client: httpx.AsyncClient, p
 
     # The same pages at a desktop's width, signed in as the same seller.
     await desktop.context.add_cookies(await phone.context.cookies())
-    for path in (f"{seller.base}/orders", f"{seller.base}/orders/{order['id']}", f"{seller.base}/returns?status=all",
+    for path in (seller.base, f"{seller.base}/orders", f"{seller.base}/orders/{order['id']}", f"{seller.base}/returns?status=all",
                  f"{seller.base}/plans", f"{seller.base}/lives", "/seller"):  # fmt: skip
         await desktop.goto(path)
         await desktop.check()
