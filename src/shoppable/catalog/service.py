@@ -425,7 +425,7 @@ async def inventory_movements(
     return rows[:limit], next_cursor
 
 
-def shop_product_ids(shop_id: str) -> Select[tuple[str]]:
+def shop_product_ids(shop_id: str) -> Select[str]:
     """The ids of every product of the shop, as a query other packages nest in theirs (``IN (...)``) instead of
     reading the catalog's tables themselves."""
     return select(Product.id).where(Product.shop_id == shop_id)
