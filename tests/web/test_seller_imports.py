@@ -243,3 +243,15 @@ async def test_the_fragment_shows_how_far_a_running_import_is(
     done = await client.get(f"{location}/progress", headers=HTML)
     assert "Import finished" in done.text
     assert "hx-trigger" not in done.text
+
+
+async def test_an_export_larger_than_a_form_body_reaches_the_import(client: httpx.AsyncClient) -> None:
+    """The page takes files up to the import limit (not the 2 MB of an ordinary form): a 3 MB PDF is read and
+    refused for what it is, beside the field."""
+    seller = await page_seller(client)
+    form = await client.get(f"{seller.base}/imports", headers=HTML)
+    data = {"csrf_token": seller.csrf, "idempotency_key": key_of(form.text)}
+    pdf = b"%PDF-1.7\n" + b"0" * (3 * 1024 * 1024)
+    refused = await client.post(f"{seller.base}/imports", data=data, files={"file": ("big.pdf", pdf)}, headers=HTML)
+    assert refused.status_code == 422
+    assert "PDF document" in refused.text

@@ -413,3 +413,18 @@ async def test_staff_manage_products_and_stock(client: httpx.AsyncClient) -> Non
     assert after["variants"][0]["inventory_quantity"] == 10
     history = (await client.get(f"{staff.base}/products/{product_id}/variants/{variant_id}", headers=HTML)).text
     assert "You" in history
+
+
+async def test_an_image_larger_than_a_form_body_reaches_media(client: httpx.AsyncClient) -> None:
+    seller = await page_seller(client)
+    page = await client.get(f"{seller.base}/products/new", headers=HTML)
+    big = b"not an image " * (250 * 1024)  # about 3 MB: past an ordinary form's limit, within the media limit
+    refused = await client.post(
+        f"{seller.base}/products",
+        data=new_product_form(seller, key_of(page.text)),
+        files={"image_file": ("big.png", big, "image/png")},
+        headers=HTML,
+    )
+    assert refused.status_code == 422
+    assert 'id="f-image-file-error"' in refused.text
+    assert 'value="Linen Apron"' in refused.text
