@@ -144,6 +144,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         routes=[
             ("POST", r"/api/v1/media", settings.media_max_bytes + multipart_slack),
             ("POST", r"/api/v1/shops/[^/]+/imports", settings.import_max_bytes + multipart_slack),
+            ("POST", r"/seller/[^/]+/imports", settings.import_max_bytes + multipart_slack),
+            ("POST", r"/seller/[^/]+/products(/[^/]+)?", settings.media_max_bytes + multipart_slack),
         ],
     )
     app.add_middleware(
