@@ -105,8 +105,9 @@ async def test_orders_returns_plans_and_lives_pages(client: httpx.AsyncClient, p
 
     # The same pages at a desktop's width, signed in as the same seller.
     await desktop.context.add_cookies(await phone.context.cookies())
-    for path in (seller.base, f"{seller.base}/orders", f"{seller.base}/orders/{order['id']}", f"{seller.base}/returns?status=all",
-                 f"{seller.base}/plans", f"{seller.base}/lives", "/seller"):  # fmt: skip
+    base = seller.base
+    pages = (base, f"{base}/orders", f"{base}/orders/{order['id']}", f"{base}/returns?status=all", f"{base}/plans")
+    for path in (*pages, f"{base}/lives", "/seller"):
         await desktop.goto(path)
         await desktop.check()
     await desktop.goto(f"{seller.base}/orders/{order['id']}")
