@@ -10,14 +10,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import update
 
+from shoppable.analytics import rollup
 from shoppable.analytics.dashboard import shop_dashboard
-from shoppable.analytics.rules import day_starts
+from shoppable.analytics.rules import bucket_of, day_starts, on_buckets
 from shoppable.kit.clock import utcnow
 from shoppable.kit.db import Database
 from shoppable.ledger import service as ledger
 from shoppable.order.models import Order
+from shoppable.worker import Worker
 from tests.helpers import bought, list_product, register
 from tests.web.seller_helpers import HTML, attributed_order, page_seller
 
@@ -50,7 +53,9 @@ async def _ledger_figures(database: Database, kept: list[str], refund_ids: list[
     return shop_side(captured, "order.capture"), shop_side(refunded, "order.refund")
 
 
-async def test_thirty_day_gmv_and_net_sales_equal_the_ledger(client: httpx.AsyncClient, database: Database) -> None:
+async def test_thirty_day_gmv_and_net_sales_equal_the_ledger(
+    app: FastAPI, client: httpx.AsyncClient, database: Database
+) -> None:
     seller = await page_seller(client)
     headers = seller.account.headers
     a, _, _ = await attributed_order(client, seller, quantity=2, price=2500)
@@ -95,8 +100,16 @@ async def test_thirty_day_gmv_and_net_sales_equal_the_ledger(client: httpx.Async
 
     gmv_booked, refunds_booked = await _ledger_figures(database, [a["id"], b["id"], d["id"]], refund_ids)
     assert (gmv_booked, refunds_booked) == (5000 + 3000 + 4000, 1000 + 4000)
+    # the worker hands the order events to analytics, which recomputes the rollups the dashboard reads
+    worker = Worker(database, app.state.settings, app.state.payment_provider)
+    assert await worker.dispatch() > 0
+    now = utcnow()
     async with database.session(write=False) as session:
-        figures = await shop_dashboard(session, seller.shop["id"], currency="USD", time_zone="UTC", now=utcnow())
+        figures = await shop_dashboard(session, seller.shop["id"], currency="USD", time_zone="UTC", now=now)
+        from_orders = await shop_dashboard(
+            session, seller.shop["id"], currency="USD", time_zone="UTC", now=now, from_rollup=False
+        )
+    assert figures == from_orders  # the rollups say what the orders say
     assert figures.month.gmv == gmv_booked
     assert figures.month.net_sales == gmv_booked - refunds_booked
     assert (figures.month.orders, figures.month.units) == (3, 6)
@@ -124,12 +137,28 @@ async def test_a_day_is_the_shop_s_local_day(client: httpx.AsyncClient, database
     late = datetime(2026, 12, 1, 23, 30, tzinfo=UTC)  # 08:30 on 2 December in Tokyo
     async with database.session() as session:
         await session.execute(update(Order).where(Order.id == order["id"]).values(paid_at=late))
+        assert await rollup.rebuild(session, seller.shop["id"]) == 1  # the backfill after a change by hand
         now = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
-        in_utc = await shop_dashboard(session, seller.shop["id"], currency="USD", time_zone="UTC", now=now)
-        in_tokyo = await shop_dashboard(session, seller.shop["id"], currency="USD", time_zone="Asia/Tokyo", now=now)
-    assert (in_utc.today.gmv, in_utc.days[-2].gmv) == (0, 1000)
-    assert (in_tokyo.today.gmv, in_tokyo.today.orders, in_tokyo.days[-2].gmv) == (1000, 1, 0)
-    assert in_tokyo.month.gmv == in_utc.month.gmv == 1000
+        for from_rollup in (True, False):
+            in_utc = await shop_dashboard(
+                session, seller.shop["id"], currency="USD", time_zone="UTC", now=now, from_rollup=from_rollup
+            )
+            in_tokyo = await shop_dashboard(
+                session, seller.shop["id"], currency="USD", time_zone="Asia/Tokyo", now=now, from_rollup=from_rollup
+            )
+            assert (in_utc.today.gmv, in_utc.days[-2].gmv) == (0, 1000)
+            assert (in_tokyo.today.gmv, in_tokyo.today.orders, in_tokyo.days[-2].gmv) == (1000, 1, 0)
+            assert in_tokyo.month.gmv == in_utc.month.gmv == 1000
+            assert in_tokyo.days[-1].day.isoformat() == "2026-12-02"
+
+
+def test_every_zone_s_days_start_on_quarter_hours_today_so_the_rollups_answer() -> None:
+    now = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+    for name in ("UTC", "Asia/Tokyo", "Asia/Kathmandu", "Asia/Kolkata", "America/St_Johns", "Pacific/Chatham"):
+        assert on_buckets(day_starts(now, ZoneInfo(name), 30)[1]), name
+    # Kathmandu kept UTC+5:41:16 in 1900: such days are not on quarter hours, so the orders are read instead
+    assert not on_buckets(day_starts(datetime(1900, 1, 15, 12, 0, tzinfo=UTC), ZoneInfo("Asia/Kathmandu"), 2)[1])
+    assert bucket_of(datetime(2026, 12, 1, 23, 44, 59, 999999, tzinfo=UTC)) == datetime(2026, 12, 1, 23, 30, tzinfo=UTC)
 
 
 async def test_an_empty_shop_says_how_to_start(client: httpx.AsyncClient) -> None:

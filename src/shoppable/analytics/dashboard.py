@@ -4,7 +4,11 @@ waits for the shop (orders to ship, returns to decide), and the creators and con
 GMV is what buyers paid for the lines of paid orders (an order's total less its shipping; no tax is charged),
 counted on the local day of payment in the shop's time zone, cancelled orders left out and refunds not
 subtracted; net sales is GMV less what was refunded of those lines. Attribution comes from the commissions: one
-per credited line, with the creator, the content that drove it and the line's paid amount."""
+per credited line, with the creator, the content that drove it and the line's paid amount.
+
+The figures are read from the rollups (`analytics.models`: a shop's sales per quarter hour, kept by the outbox
+subscriber in `analytics.tasks`, so as fresh as the worker's last poll); the same figures computed from the
+orders themselves (``from_rollup=False``, and for a day that does not start on a quarter hour) are the check."""
 
 from __future__ import annotations
 
@@ -16,7 +20,8 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.affiliate.models import Commission
-from shoppable.analytics.rules import day_starts, zone_of
+from shoppable.analytics.models import ShopCredits, ShopSales
+from shoppable.analytics.rules import day_starts, on_buckets, zone_of
 from shoppable.content.models import Collection, Video
 from shoppable.identity.models import Creator
 from shoppable.live.models import Live
@@ -84,25 +89,26 @@ def _counted(shop_id: str, start: datetime, end: datetime) -> Any:
 
 
 async def shop_dashboard(
-    session: AsyncSession, shop_id: str, *, currency: str, time_zone: str | None, now: datetime
+    session: AsyncSession,
+    shop_id: str,
+    *,
+    currency: str,
+    time_zone: str | None,
+    now: datetime,
+    from_rollup: bool | None = None,
 ) -> Dashboard:
+    """The dashboard as of ``now``: from the rollups unless ``from_rollup`` is False (or the zone's days do not
+    start on quarter hours), else from the orders themselves."""
     dates, bounds = day_starts(now, zone_of(time_zone), DAYS)
     start, end = bounds[0], bounds[-1]
-    day_of = case(*((Order.paid_at < bound, i) for i, bound in enumerate(bounds[1:])), else_=DAYS)
-    paid = Order.total - Order.shipping_total
-    rows = await session.execute(
-        select(day_of.label("day"), func.count(), func.sum(paid), func.sum(Order.refunded_total))
-        .where(_counted(shop_id, start, end), Order.currency == currency)
-        .group_by("day")
-    )
-    by_day = {int(i): (int(n), int(gmv or 0), int(refunded or 0)) for i, n, gmv, refunded in rows}
-    units_rows = await session.execute(
-        select(case((Order.paid_at >= bounds[-2], 1), else_=0).label("is_today"), func.sum(OrderLine.quantity))
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(_counted(shop_id, start, end), Order.currency == currency)
-        .group_by("is_today")
-    )
-    units = {int(is_today): int(n or 0) for is_today, n in units_rows}
+    if from_rollup is None:
+        from_rollup = on_buckets(bounds)
+    if from_rollup:
+        by_day, units, top_creators, top_content = await _from_rollup(session, shop_id, currency, bounds)
+    else:
+        by_day, units = await _from_orders(session, shop_id, currency, bounds)
+        top_creators = await _top_creators(session, shop_id, currency, start, end)
+        top_content = await _top_content(session, shop_id, currency, start, end)
     days = [Day(d, by_day.get(i, (0, 0, 0))[1], by_day.get(i, (0, 0, 0))[0]) for i, d in enumerate(dates)]
     today_n, today_gmv, today_refunded = by_day.get(DAYS - 1, (0, 0, 0))
     month_n = sum(n for n, _, _ in by_day.values())
@@ -127,9 +133,96 @@ async def shop_dashboard(
             )
             or 0
         ),
-        top_creators=await _top_creators(session, shop_id, currency, start, end),
-        top_content=await _top_content(session, shop_id, currency, start, end),
+        top_creators=top_creators,
+        top_content=top_content,
     )
+
+
+ByDay = dict[int, tuple[int, int, int]]  # day index: (orders, GMV, refunded)
+Units = dict[int, int]  # 1: today's units, 0: the other days'
+
+
+async def _from_rollup(
+    session: AsyncSession, shop_id: str, currency: str, bounds: list[datetime]
+) -> tuple[ByDay, Units, list[TopCreator], list[TopContent]]:
+    start, end = bounds[0], bounds[-1]
+    day_of = case(*((ShopSales.bucket < bound, i) for i, bound in enumerate(bounds[1:])), else_=DAYS)
+    rows = await session.execute(
+        select(
+            day_of.label("day"),
+            func.sum(ShopSales.orders),
+            func.sum(ShopSales.gmv),
+            func.sum(ShopSales.refunded),
+            func.sum(ShopSales.units),
+        )
+        .where(
+            ShopSales.shop_id == shop_id,
+            ShopSales.currency == currency,
+            ShopSales.bucket >= start,
+            ShopSales.bucket < end,
+        )
+        .group_by("day")
+    )
+    by_day: ByDay = {}
+    units: Units = {}
+    for i, n, gmv, refunded, sold in rows:
+        by_day[int(i)] = (int(n or 0), int(gmv or 0), int(refunded or 0))
+        key = 1 if int(i) == DAYS - 1 else 0
+        units[key] = units.get(key, 0) + int(sold or 0)
+    in_range = and_(
+        ShopCredits.shop_id == shop_id,
+        ShopCredits.currency == currency,
+        ShopCredits.bucket >= start,
+        ShopCredits.bucket < end,
+    )
+    gmv = func.sum(ShopCredits.gmv)
+    creators = list(
+        await session.execute(
+            select(ShopCredits.creator_id, gmv, func.sum(ShopCredits.orders))
+            .where(in_range)
+            .group_by(ShopCredits.creator_id)
+            .order_by(gmv.desc(), ShopCredits.creator_id)
+            .limit(TOP)
+        )
+    )
+    content = list(
+        await session.execute(
+            select(
+                ShopCredits.source_type,
+                ShopCredits.source_id,
+                ShopCredits.creator_id,
+                gmv,
+                func.sum(ShopCredits.orders),
+            )
+            .where(in_range)
+            .group_by(ShopCredits.source_type, ShopCredits.source_id, ShopCredits.creator_id)
+            .order_by(gmv.desc(), ShopCredits.source_type, ShopCredits.source_id)
+            .limit(TOP)
+        )
+    )
+    return by_day, units, await _creators(session, creators), await _content(session, content)
+
+
+async def _from_orders(
+    session: AsyncSession, shop_id: str, currency: str, bounds: list[datetime]
+) -> tuple[ByDay, Units]:
+    start, end = bounds[0], bounds[-1]
+    day_of = case(*((Order.paid_at < bound, i) for i, bound in enumerate(bounds[1:])), else_=DAYS)
+    paid = Order.total - Order.shipping_total
+    rows = await session.execute(
+        select(day_of.label("day"), func.count(), func.sum(paid), func.sum(Order.refunded_total))
+        .where(_counted(shop_id, start, end), Order.currency == currency)
+        .group_by("day")
+    )
+    by_day = {int(i): (int(n), int(gmv or 0), int(refunded or 0)) for i, n, gmv, refunded in rows}
+    units_rows = await session.execute(
+        select(case((Order.paid_at >= bounds[-2], 1), else_=0).label("is_today"), func.sum(OrderLine.quantity))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(_counted(shop_id, start, end), Order.currency == currency)
+        .group_by("is_today")
+    )
+    units = {int(is_today): int(n or 0) for is_today, n in units_rows}
+    return by_day, units
 
 
 def _credited(shop_id: str, currency: str, start: datetime, end: datetime) -> Any:
@@ -154,6 +247,10 @@ async def _top_creators(
             .limit(TOP)
         )
     )
+    return await _creators(session, rows)
+
+
+async def _creators(session: AsyncSession, rows: list[Any]) -> list[TopCreator]:
     handles = dict(
         (await session.execute(select(Creator.id, Creator.handle).where(Creator.id.in_([r[0] for r in rows])))).all()
     )
@@ -179,6 +276,10 @@ async def _top_content(
             .limit(TOP)
         )
     )
+    return await _content(session, rows)
+
+
+async def _content(session: AsyncSession, rows: list[Any]) -> list[TopContent]:
     return [
         TopContent(kind, source_id, label, int(g), int(n))
         for (kind, source_id, _, g, n), label in zip(rows, await _labels(session, rows), strict=True)

@@ -21,3 +21,18 @@ def day_starts(now: datetime, zone: ZoneInfo, days: int) -> tuple[list[date], li
     dates = [first + timedelta(days=i) for i in range(days)]
     bounds = [datetime.combine(d, time(), zone).astimezone(UTC) for d in [*dates, today + timedelta(days=1)]]
     return dates, bounds
+
+
+BUCKET = timedelta(minutes=15)
+"""The rollups' step: every zone's midnight falls on a quarter hour of UTC today."""
+
+
+def bucket_of(moment: datetime) -> datetime:
+    """The start (UTC) of the quarter hour holding ``moment``."""
+    moment = moment.astimezone(UTC)
+    return moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
+
+
+def on_buckets(bounds: list[datetime]) -> bool:
+    """Whether every bound starts a quarter hour (so the rollups answer exactly for these days)."""
+    return all(bucket_of(bound) == bound for bound in bounds)

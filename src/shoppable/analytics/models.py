@@ -1,0 +1,44 @@
+"""analytics' own tables: the dashboard's rollups, a shop's sales summed per quarter hour of payment (UTC).
+
+A quarter hour is the finest step any time zone's midnight takes today (Nepal is UTC+5:45), so a shop's local
+days are whole runs of quarter hours whatever its zone; 30 days are at most 2,880 rows of a shop's sales however
+many orders it took. They are derived, never the record: `analytics.rollup` rebuilds a quarter hour from the
+orders, lines and commissions whenever an order event says it changed, so replaying events is harmless."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shoppable.kit.db import Base
+
+
+class ShopSales(Base):
+    """One shop's counted orders (paid, not cancelled) of one currency paid in one quarter hour."""
+
+    __tablename__ = "analytics_shop_sales"
+
+    shop_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    bucket: Mapped[datetime] = mapped_column(primary_key=True)  # the quarter hour's start, UTC
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer)
+    gmv: Mapped[int] = mapped_column(BigInteger)  # what buyers paid for the lines
+    refunded: Mapped[int] = mapped_column(BigInteger)  # what was refunded of those orders so far
+    units: Mapped[int] = mapped_column(Integer)
+
+
+class ShopCredits(Base):
+    """The credited lines of those orders, per creator and the content that drove them."""
+
+    __tablename__ = "analytics_shop_credits"
+
+    shop_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    bucket: Mapped[datetime] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    creator_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    gmv: Mapped[int] = mapped_column(BigInteger)  # what buyers paid for the credited lines
+    orders: Mapped[int] = mapped_column(Integer)  # distinct orders (an order lies in one quarter hour)
