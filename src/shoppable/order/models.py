@@ -30,6 +30,13 @@ class Order(Base):
         Index("ix_orders_buyer_created", "buyer_id", "created_at", "id"),
         Index("ix_orders_shop_created", "shop_id", "created_at", "id"),
         Index("ix_orders_shop_status_created", "shop_id", "status", "created_at", "id"),
+        # A shop's orders by payment time: the analytics rollups' recompute and check (migration 0015).
+        Index(
+            "ix_orders_shop_paid",
+            "shop_id",
+            "paid_at",
+            postgresql_include=["status", "currency", "total", "shipping_total", "refunded_total", "id"],
+        ),
         Index("ix_orders_status_expires", "status", "expires_at"),
         Index("ix_orders_status_window", "status", "return_window_ends_at"),
     )
