@@ -1,0 +1,60 @@
+"""dashboard rollups: analytics' summaries of a shop's sales and credited lines per quarter hour of payment
+
+Kept by analytics' outbox subscriber from order events (paid, cancelled, refunded); the Seller Center dashboard
+reads them (bench/dashboard.py). Filled for existing orders by `analytics.rollup.rebuild` (the backfill).
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-02 13:50:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from shoppable.kit.db import UTCDateTime
+
+revision: str = "0017"
+down_revision: str | None = "0016"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "analytics_shop_sales",
+        sa.Column("shop_id", sa.String(40), nullable=False),
+        sa.Column("bucket", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("orders", sa.Integer(), nullable=False),
+        sa.Column("gmv", sa.BigInteger(), nullable=False),
+        sa.Column("refunded", sa.BigInteger(), nullable=False),
+        sa.Column("units", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("shop_id", "bucket", "currency", name=op.f("pk_analytics_shop_sales")),
+    )
+    op.create_table(
+        "analytics_shop_credits",
+        sa.Column("shop_id", sa.String(40), nullable=False),
+        sa.Column("bucket", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("creator_id", sa.String(40), nullable=False),
+        sa.Column("source_type", sa.String(16), nullable=False),
+        sa.Column("source_id", sa.String(64), nullable=False),
+        sa.Column("gmv", sa.BigInteger(), nullable=False),
+        sa.Column("orders", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "shop_id",
+            "bucket",
+            "currency",
+            "creator_id",
+            "source_type",
+            "source_id",
+            name=op.f("pk_analytics_shop_credits"),
+        ),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("analytics_shop_credits")
+    op.drop_table("analytics_shop_sales")
