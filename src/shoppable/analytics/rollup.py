@@ -1,7 +1,7 @@
 """The dashboard's rollups kept in step with the orders: a quarter hour of a shop's sales is recomputed from the
 orders, lines and commissions paid in it (read through queries, as everything analytics reads) and written over
 its rollup rows. Recomputing rather than adding makes an event handled twice, or out of order, harmless; the
-only tables written are analytics' own."""
+only tables written are analytics' own. Workers recomputing one shop take turns (a transaction-long lock)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ CHUNK = 1000
 async def refresh(session: AsyncSession, shop_id: str, start: datetime, end: datetime) -> int:
     """Recompute the shop's rollups for the quarter hours in [start, end) (both on quarter hours); how many of
     its orders were counted."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Two workers recomputing one shop's quarter hours take turns (SQLite has one writer at a time anyway).
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"analytics:{shop_id}"))))
     counted = and_(Order.shop_id == shop_id, Order.paid_at >= start, Order.paid_at < end, Order.status != "cancelled")
     orders = list(
         await session.execute(
