@@ -49,6 +49,7 @@ bench: install
 	$(BIN)/python bench/redirect.py
 	$(BIN)/python bench/live_fanout.py
 	$(BIN)/python bench/flash_sale.py
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
