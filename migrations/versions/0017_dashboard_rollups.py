@@ -1,6 +1,7 @@
 """dashboard rollups: analytics' summaries of a shop's sales and credited lines per quarter hour of payment
 
-Kept by analytics' outbox subscriber from order events (paid, cancelled, refunded); the Seller Center dashboard
+Credits come per quarter hour and per UTC day (``span``), a creator's own total under an empty source. Kept by
+analytics' outbox subscriber from order events (paid, cancelled, refunded); the Seller Center dashboard
 reads them (bench/dashboard.py). Filled for existing orders by `analytics.rollup.rebuild` (the backfill).
 
 Revision ID: 0017
@@ -36,6 +37,7 @@ def upgrade() -> None:
     op.create_table(
         "analytics_shop_credits",
         sa.Column("shop_id", sa.String(40), nullable=False),
+        sa.Column("span", sa.String(1), nullable=False),
         sa.Column("bucket", UTCDateTime(timezone=True), nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("creator_id", sa.String(40), nullable=False),
@@ -45,6 +47,7 @@ def upgrade() -> None:
         sa.Column("orders", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
             "shop_id",
+            "span",
             "bucket",
             "currency",
             "creator_id",

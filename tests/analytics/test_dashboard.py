@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
+from shoppable.affiliate.models import Commission
 from shoppable.analytics import rollup
 from shoppable.analytics.dashboard import shop_dashboard
 from shoppable.analytics.rules import bucket_of, day_starts, on_buckets
@@ -173,3 +174,33 @@ async def test_an_empty_shop_says_how_to_start(client: httpx.AsyncClient) -> Non
     page = await client.get(seller.base, headers=HTML)
     assert "Get your first sale" in page.text
     assert "No sales in the last 30 days yet" in page.text
+
+
+async def test_the_rollups_equal_the_orders_over_whole_days_edges_and_several_credits(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    """Orders at the 30 days' first edge, in the middle and today, one of them credited to its creator twice
+    (a second line through a video): the rollups' day rows and quarter hours give what the orders give, in zones
+    whose days start at several hours of UTC, and the creator's order is counted once."""
+    seller = await page_seller(client)
+    now = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+    placed = [await attributed_order(client, seller, quantity=2, price=1500) for _ in range(3)]
+    paid_at = [now - timedelta(days=29, hours=9, minutes=30), now - timedelta(days=12, hours=3), now]
+    async with database.session() as session:
+        for (order, _, _), at in zip(placed, paid_at, strict=True):
+            await session.execute(update(Order).where(Order.id == order["id"]).values(paid_at=at))
+        (first,) = (await session.scalars(select(Commission).where(Commission.order_id == placed[1][0]["id"]))).all()
+        second = {column.key: getattr(first, column.key) for column in Commission.__table__.columns}
+        second |= {"id": "com_test_" + first.id, "line_id": "lin_test_" + first.line_id, "base": 700}
+        second |= {"source_type": "video", "source_id": "vid_test_none"}
+        await session.execute(insert(Commission).values(**second))
+        assert await rollup.rebuild(session, seller.shop["id"]) == 3
+        for zone in ("UTC", "Asia/Tokyo", "America/New_York", "Asia/Kathmandu"):
+            kwargs: dict[str, Any] = {"currency": "USD", "time_zone": zone, "now": now}
+            rolled = await shop_dashboard(session, seller.shop["id"], from_rollup=True, **kwargs)
+            assert rolled == await shop_dashboard(session, seller.shop["id"], from_rollup=False, **kwargs), zone
+        in_utc = await shop_dashboard(session, seller.shop["id"], currency="USD", time_zone="UTC", now=now)
+    assert (in_utc.month.orders, in_utc.today.orders) == (3, 1)
+    creator = next(c for c in in_utc.top_creators if c.creator_id == first.creator_id)
+    assert (creator.gmv, creator.orders) == (3000 + 700, 1)
+    assert sorted(item.kind for item in in_utc.top_content) == ["link", "link", "link", "video"]

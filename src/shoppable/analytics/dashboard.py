@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoppable.affiliate.models import Commission
+from shoppable.affiliate.models import Commission, Link
 from shoppable.analytics.models import ShopCredits, ShopSales
-from shoppable.analytics.rules import day_starts, on_buckets, zone_of
+from shoppable.analytics.rules import day_starts, on_buckets, split_days, zone_of
+from shoppable.catalog.models import Product
 from shoppable.content.models import Collection, Video
 from shoppable.identity.models import Creator
 from shoppable.live.models import Live
@@ -169,17 +170,21 @@ async def _from_rollup(
         by_day[int(i)] = (int(n or 0), int(gmv or 0), int(refunded or 0))
         key = 1 if int(i) == DAYS - 1 else 0
         units[key] = units.get(key, 0) + int(sold or 0)
+    first, last = split_days(start, end)  # whole UTC days read from day rows, the edges from quarter hours
     in_range = and_(
         ShopCredits.shop_id == shop_id,
         ShopCredits.currency == currency,
-        ShopCredits.bucket >= start,
-        ShopCredits.bucket < end,
+        or_(
+            and_(ShopCredits.span == "d", ShopCredits.bucket >= first, ShopCredits.bucket < last),
+            and_(ShopCredits.span == "q", ShopCredits.bucket >= start, ShopCredits.bucket < first),
+            and_(ShopCredits.span == "q", ShopCredits.bucket >= last, ShopCredits.bucket < end),
+        ),
     )
     gmv = func.sum(ShopCredits.gmv)
     creators = list(
         await session.execute(
             select(ShopCredits.creator_id, gmv, func.sum(ShopCredits.orders))
-            .where(in_range)
+            .where(in_range, ShopCredits.source_type == "")
             .group_by(ShopCredits.creator_id)
             .order_by(gmv.desc(), ShopCredits.creator_id)
             .limit(TOP)
@@ -194,7 +199,7 @@ async def _from_rollup(
                 gmv,
                 func.sum(ShopCredits.orders),
             )
-            .where(in_range)
+            .where(in_range, ShopCredits.source_type != "")
             .group_by(ShopCredits.source_type, ShopCredits.source_id, ShopCredits.creator_id)
             .order_by(gmv.desc(), ShopCredits.source_type, ShopCredits.source_id)
             .limit(TOP)
@@ -297,6 +302,15 @@ async def _labels(session: AsyncSession, rows: list[Any]) -> list[str]:
     handles = dict(
         (await session.execute(select(Creator.id, Creator.handle).where(Creator.id.in_([r[2] for r in rows])))).all()
     )
+    linked = dict(
+        (
+            await session.execute(
+                select(Link.id, Product.title)
+                .join(Product, Product.id == Link.product_id)
+                .where(Link.id.in_(ids["link"]))
+            )
+        ).all()
+    )
     labels = []
     for kind, source_id, creator_id, _, _ in rows:
         who = f"@{handles.get(creator_id, '?')}"
@@ -308,6 +322,8 @@ async def _labels(session: AsyncSession, rows: list[Any]) -> list[str]:
             labels.append(
                 f"{collections[source_id]} ({who}'s collection)" if source_id in collections else f"{who}'s showcase"
             )
+        elif source_id in linked:
+            labels.append(f"{who}'s link to {linked[source_id]}")
         else:
             labels.append(f"{who}'s link")
     return labels

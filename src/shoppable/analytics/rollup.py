@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import String, and_, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.affiliate.models import Commission
 from shoppable.analytics.models import ShopCredits, ShopSales
-from shoppable.analytics.rules import BUCKET, bucket_of
+from shoppable.analytics.rules import BUCKET, DAY, bucket_of, day_of
+from shoppable.kit.db import UTCDateTime
 from shoppable.order.models import Order, OrderLine
 
 CHUNK = 1000
@@ -70,12 +71,23 @@ async def refresh(session: AsyncSession, shop_id: str, start: datetime, end: dat
         row[3] += int(units.get(order_id) or 0)
     by_source: dict[tuple[datetime, str, str, str, str], tuple[list[int], set[str]]] = {}
     for order_id, currency, creator_id, source_type, source_id, base in credits:
-        key = (bucket_by_order[order_id], currency, creator_id, source_type, source_id)
-        total, order_ids = by_source.setdefault(key, ([0], set()))
-        total[0] += int(base)
-        order_ids.add(order_id)
-    for table in (ShopSales, ShopCredits):
-        await session.execute(delete(table).where(table.shop_id == shop_id, table.bucket >= start, table.bucket < end))
+        bucket = bucket_by_order[order_id]
+        # the content's row, and the creator's own (all its content: an order counted once however credited)
+        for key in ((bucket, currency, creator_id, source_type, source_id), (bucket, currency, creator_id, "", "")):
+            total, order_ids = by_source.setdefault(key, ([0], set()))
+            total[0] += int(base)
+            order_ids.add(order_id)
+    await session.execute(
+        delete(ShopSales).where(ShopSales.shop_id == shop_id, ShopSales.bucket >= start, ShopSales.bucket < end)
+    )
+    await session.execute(
+        delete(ShopCredits).where(
+            ShopCredits.shop_id == shop_id,
+            ShopCredits.span == "q",
+            ShopCredits.bucket >= start,
+            ShopCredits.bucket < end,
+        )
+    )
     sales_rows = [
         {"shop_id": shop_id, "bucket": b, "currency": c, "orders": n, "gmv": g, "refunded": r, "units": u}
         for (b, c), (n, g, r, u) in sales.items()
@@ -83,6 +95,7 @@ async def refresh(session: AsyncSession, shop_id: str, start: datetime, end: dat
     credit_rows = [
         {
             "shop_id": shop_id,
+            "span": "q",
             "bucket": b,
             "currency": c,
             "creator_id": creator_id,
@@ -96,7 +109,46 @@ async def refresh(session: AsyncSession, shop_id: str, start: datetime, end: dat
     for table, rows in ((ShopSales, sales_rows), (ShopCredits, credit_rows)):
         for i in range(0, len(rows), CHUNK):
             await session.execute(insert(table), rows[i : i + CHUNK])
+    day = day_of(start)
+    while day < end:
+        await _sum_day(session, shop_id, day)
+        day += DAY
     return len(orders)
+
+
+async def _sum_day(session: AsyncSession, shop_id: str, day: datetime) -> None:
+    """The shop's credits of one UTC day, summed from its quarter hours (analytics' own rows)."""
+    await session.execute(
+        delete(ShopCredits).where(ShopCredits.shop_id == shop_id, ShopCredits.span == "d", ShopCredits.bucket == day)
+    )
+    quarters = (
+        select(
+            ShopCredits.shop_id,
+            literal("d", String(1)),
+            literal(day, UTCDateTime()),
+            ShopCredits.currency,
+            ShopCredits.creator_id,
+            ShopCredits.source_type,
+            ShopCredits.source_id,
+            func.sum(ShopCredits.gmv),
+            func.sum(ShopCredits.orders),
+        )
+        .where(
+            ShopCredits.shop_id == shop_id,
+            ShopCredits.span == "q",
+            ShopCredits.bucket >= day,
+            ShopCredits.bucket < day + DAY,
+        )
+        .group_by(
+            ShopCredits.shop_id,
+            ShopCredits.currency,
+            ShopCredits.creator_id,
+            ShopCredits.source_type,
+            ShopCredits.source_id,
+        )
+    )
+    columns = ["shop_id", "span", "bucket", "currency", "creator_id", "source_type", "source_id", "gmv", "orders"]
+    await session.execute(insert(ShopCredits).from_select(columns, quarters))
 
 
 async def refresh_orders(session: AsyncSession, order_ids: Iterable[str]) -> int:

@@ -36,3 +36,19 @@ def bucket_of(moment: datetime) -> datetime:
 def on_buckets(bounds: list[datetime]) -> bool:
     """Whether every bound starts a quarter hour (so the rollups answer exactly for these days)."""
     return all(bucket_of(bound) == bound for bound in bounds)
+
+
+DAY = timedelta(days=1)
+
+
+def day_of(moment: datetime) -> datetime:
+    """The start (UTC) of the UTC day holding ``moment``."""
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def split_days(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The whole UTC days within [start, end): their first start and their end (equal when there are none); the
+    rest of [start, end) is its edges, [start, first) and [last, end)."""
+    first = day_of(start) if day_of(start) == start else day_of(start) + DAY
+    last = day_of(end)
+    return (first, last) if first < last else (start, start)
