@@ -56,6 +56,21 @@ def upgrade() -> None:
             name=op.f("pk_analytics_shop_credits"),
         ),
     )
+    with op.batch_alter_table("analytics_shop_credits") as batch:
+        batch.create_index(
+            "ix_analytics_shop_credits_creators",
+            ["shop_id", "span", "bucket"],
+            postgresql_include=["currency", "creator_id", "gmv", "orders"],
+            postgresql_where=sa.text("source_type = ''"),
+            sqlite_where=sa.text("source_type = ''"),
+        )
+        batch.create_index(
+            "ix_analytics_shop_credits_content",
+            ["shop_id", "span", "bucket"],
+            postgresql_include=["currency", "creator_id", "source_type", "source_id", "gmv", "orders"],
+            postgresql_where=sa.text("source_type <> ''"),
+            sqlite_where=sa.text("source_type <> ''"),
+        )
 
 
 def downgrade() -> None:

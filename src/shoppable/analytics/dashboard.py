@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoppable.affiliate.models import Commission, Link
@@ -30,6 +30,8 @@ from shoppable.order.models import Order, OrderLine, ReturnRequest
 
 DAYS = 30
 TOP = 5
+# A creator's own credit rows, named by a literal so PostgreSQL picks their partial index.
+CREATOR_ROWS: ColumnElement[str] = literal_column("''")
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +186,7 @@ async def _from_rollup(
     creators = list(
         await session.execute(
             select(ShopCredits.creator_id, gmv, func.sum(ShopCredits.orders))
-            .where(in_range, ShopCredits.source_type == "")
+            .where(in_range, ShopCredits.source_type == CREATOR_ROWS)
             .group_by(ShopCredits.creator_id)
             .order_by(gmv.desc(), ShopCredits.creator_id)
             .limit(TOP)
@@ -199,7 +201,7 @@ async def _from_rollup(
                 gmv,
                 func.sum(ShopCredits.orders),
             )
-            .where(in_range, ShopCredits.source_type != "")
+            .where(in_range, ShopCredits.source_type != CREATOR_ROWS)
             .group_by(ShopCredits.source_type, ShopCredits.source_id, ShopCredits.creator_id)
             .order_by(gmv.desc(), ShopCredits.source_type, ShopCredits.source_id)
             .limit(TOP)

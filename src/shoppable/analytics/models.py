@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy import BigInteger, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shoppable.kit.db import Base
@@ -36,6 +36,27 @@ class ShopCredits(Base):
     mostly day rows, and quarter hours only for the local days' edges."""
 
     __tablename__ = "analytics_shop_credits"
+    __table_args__ = (
+        # The dashboard's two top-five lists, each from its own rows alone (index-only on PostgreSQL).
+        Index(
+            "ix_analytics_shop_credits_creators",
+            "shop_id",
+            "span",
+            "bucket",
+            postgresql_include=["currency", "creator_id", "gmv", "orders"],
+            postgresql_where=text("source_type = ''"),
+            sqlite_where=text("source_type = ''"),
+        ),
+        Index(
+            "ix_analytics_shop_credits_content",
+            "shop_id",
+            "span",
+            "bucket",
+            postgresql_include=["currency", "creator_id", "source_type", "source_id", "gmv", "orders"],
+            postgresql_where=text("source_type <> ''"),
+            sqlite_where=text("source_type <> ''"),
+        ),
+    )
 
     shop_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     span: Mapped[str] = mapped_column(String(1), primary_key=True)  # q: a quarter hour, d: a UTC day
