@@ -1,6 +1,7 @@
 """Every domain's tables, imported once so the metadata is complete (migrations, tests)."""
 
 from shoppable.affiliate import models as affiliate_models
+from shoppable.analytics import models as analytics_models
 from shoppable.catalog import models as catalog_models
 from shoppable.content import models as content_models
 from shoppable.identity import models as identity_models
@@ -15,6 +16,7 @@ metadata = Base.metadata
 
 __all__ = [
     "affiliate_models",
+    "analytics_models",
     "catalog_models",
     "content_models",
     "identity_models",

@@ -9,11 +9,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from shoppable.analytics import tasks as analytics_tasks
 from shoppable.catalog import tasks as catalog_tasks
 from shoppable.config import Settings
 from shoppable.kit.broker import broker_for
 from shoppable.kit.db import Database
-from shoppable.kit.outbox import Dispatcher
+from shoppable.kit.outbox import Dispatcher, Handler
 from shoppable.live import service as live_service
 from shoppable.live.hub import Hub
 from shoppable.order import lifecycle
@@ -37,7 +38,9 @@ class Worker:
         self.settings = settings
         self.provider = provider
         self.hub = hub or Hub(broker_for(settings.redis_url))
-        self.dispatcher = Dispatcher(database, {"order.paid": [catalog_tasks.count_sales]})
+        handlers: dict[str, list[Handler]] = {topic: [analytics_tasks.count_orders] for topic in analytics_tasks.TOPICS}
+        handlers["order.paid"].insert(0, catalog_tasks.count_sales)
+        self.dispatcher = Dispatcher(database, handlers)
 
     async def run_once(self, *, now: datetime | None = None) -> Round:
         """One round: every due event dispatched, every due job run."""
