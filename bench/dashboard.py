@@ -628,6 +628,9 @@ NOTES = """- **The rollups** (migrations 0017, `analytics.models`, kept by the o
   hour and per UTC day, by creator and content, a creator's own total under an empty source (its orders counted
   once). The page reads at most 2,880 sales rows and mostly day rows of credits for 30 days instead of some
   126,000 orders, 316,000 lines and 126,000 commissions: the units' join and the commissions' semi-join are gone.
+- **Partial covering indexes on the credits** (migration 0017): `ix_analytics_shop_credits_creators` (the
+  creators' own rows, `source_type = ''`) and `ix_analytics_shop_credits_content` (the content rows) on
+  `(shop_id, span, bucket)` INCLUDE what each top list sums: each list reads only its own rows, index-only.
 - **`ix_orders_shop_paid`** (migration 0015) on `orders (shop_id, paid_at)` INCLUDE `(status, currency, total,
   shipping_total, refunded_total, id)`: the rollups' recompute of a quarter hour and the check from the orders
   read a shop's orders in payment order from the index alone (index-only, no heap fetch): the daily totals from
