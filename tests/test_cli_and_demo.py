@@ -125,3 +125,37 @@ def test_demo_videos_fall_back_to_their_poster_without_ffmpeg(tmp_path: Path, mo
     monkeypatch.setenv("PATH", str(tmp_path))  # no ffmpeg on it
     assert demo_content._render(tmp_path / "v.mp4", "Lamp", hue=0) is False
     assert not (tmp_path / "v.mp4").exists()
+
+
+async def test_rebuild_rollups_fills_a_shop_s_dashboard_from_its_orders(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    from sqlalchemy import delete
+
+    from shoppable.analytics.dashboard import shop_dashboard
+    from shoppable.analytics.models import ShopCredits, ShopSales
+    from shoppable.kit.clock import utcnow
+    from tests.helpers import list_product, register
+
+    listing = await list_product(client, (2500, 10))
+    await bought(client, await register(client), listing.variant_ids[0], quantity=2)
+    shop_id = listing.shop["id"]
+    async with database.session() as session:  # a database upgraded from before the rollups
+        await session.execute(delete(ShopSales).where(ShopSales.shop_id == shop_id))
+        await session.execute(delete(ShopCredits).where(ShopCredits.shop_id == shop_id))
+
+    async def month_gmv() -> int:
+        async with database.session(write=False) as session:
+            figures = await shop_dashboard(
+                session, shop_id, currency="USD", time_zone="UTC", now=utcnow(), from_rollup=True
+            )
+        return figures.month.gmv
+
+    assert await month_gmv() == 0
+    code, output = await run_shoppable("rebuild-rollups", "--shop", listing.shop["slug"])
+    assert code == 0, output
+    assert "Rebuilt the rollups of 1 shops from 1 orders" in " ".join(output.split())
+    assert await month_gmv() == 5000
+    code, output = await run_shoppable("rebuild-rollups", "--shop", "no-such-shop")
+    assert code == 1
+    assert "No shop has the slug" in output

@@ -176,6 +176,40 @@ def import_products(
         console.print(f"  [yellow]warning[/] row {warning['row']} ({warning['handle']}): {warning['message']}")
 
 
+@app.command("rebuild-rollups")
+def rebuild_rollups(
+    shop: Annotated[str | None, typer.Option("--shop", help="One shop's slug; every shop when absent")] = None,
+) -> None:
+    """Recompute the dashboards' rollups from the orders (after an upgrade to them, or to check them)."""
+    from sqlalchemy import select
+
+    from shoppable.analytics import rollup
+    from shoppable.catalog.models import Shop
+    from shoppable.kit.db import Database
+
+    settings = get_settings()
+
+    async def run() -> tuple[int, int]:
+        database = Database(settings.database_url)
+        try:
+            async with database.session() as session:
+                query = select(Shop.id) if shop is None else select(Shop.id).where(Shop.slug == shop)
+                shop_ids = list(await session.scalars(query.order_by(Shop.id)))
+            orders = 0
+            for shop_id in shop_ids:  # a transaction per shop: a large platform does not hold one for all
+                async with database.session() as session:
+                    orders += await rollup.rebuild(session, shop_id)
+            return len(shop_ids), orders
+        finally:
+            await database.dispose()
+
+    shops_done, orders = asyncio.run(run())
+    if shop is not None and shops_done == 0:
+        console.print(f"[red]No shop has the slug {shop!r}.[/]")
+        sys.exit(1)
+    console.print(f"[green]Rebuilt[/] the rollups of {shops_done} shops from {orders} orders")
+
+
 @app.command()
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Run one round and exit")] = False,
