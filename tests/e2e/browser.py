@@ -11,6 +11,7 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
@@ -71,7 +72,8 @@ class Tab:
         context = await browser.new_context(viewport={"width": width, "height": height}, base_url=base)
         page = await context.new_page()
         tab = cls(base, context, page, width)
-        await context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/]|localhost[:/])"), _outside)
+        ours = "|".join(re.escape(host) for host in {urlsplit(base).netloc, "127.0.0.1:", "localhost:"})
+        await context.route(re.compile(rf"^https?://(?!{ours})"), _outside)
         page.on("console", tab._on_console)
         page.on("pageerror", lambda error: tab.problems.append(f"page error: {error}"))
         page.on("requestfailed", tab._on_failed)
