@@ -20,6 +20,7 @@ from shoppable.kit.idempotency import answered
 from shoppable.kit.money import Money, check_currency, exponent, to_minor_units
 from shoppable.order import payouts
 from shoppable.web.forms import FieldErrors, form_of
+from shoppable.web.paging import page_or_first
 from shoppable.web.seller.access import OWNER_ONLY, Seller, SellerPage, seller_of
 from shoppable.web.templating import money, render, with_toast
 from shoppable.web.visitor import FormShopperOwnTransactions
@@ -103,17 +104,12 @@ async def _page(
     currencies = [block["currency"] for block in blocks]
     chosen = str(currency if currency in currencies else currencies[0])
     show = show if show in FIGURE_LABELS else ""
-    try:
-        rows, next_cursor = await payouts.transactions(
-            session, seller.principal, seller.shop.id, chosen, figure=show or None, limit=PAGE_SIZE, cursor=cursor
-        )
-    except ShoppableError as error:  # a tampered or stale cursor: the first page
-        if error.code != "invalid_cursor":
-            raise
-        cursor = None
-        rows, next_cursor = await payouts.transactions(
-            session, seller.principal, seller.shop.id, chosen, figure=show or None, limit=PAGE_SIZE
-        )
+    rows, next_cursor, cursor = await page_or_first(
+        lambda at: payouts.transactions(
+            session, seller.principal, seller.shop.id, chosen, figure=show or None, limit=PAGE_SIZE, cursor=at
+        ),
+        cursor,
+    )
     recent, _ = await payouts.shop_payouts(session, seller.principal, seller.shop.id, limit=10, cursor=None)
     errors = errors or {}
     context = {

@@ -18,6 +18,7 @@ from shoppable.kit.deps import DbSession
 from shoppable.kit.errors import ShoppableError, not_found
 from shoppable.kit.idempotency import fingerprint, run_once
 from shoppable.web.forms import FieldErrors
+from shoppable.web.paging import page_or_first
 from shoppable.web.seller.access import Seller, SellerForm, SellerPage
 from shoppable.web.seller.uploads import close_form_at_end
 from shoppable.web.templating import render, with_toast
@@ -58,17 +59,10 @@ def _view(request: Request, job: ProductImport) -> dict[str, Any]:
 
 
 async def _list_context(request: Request, session: AsyncSession, seller: Seller, cursor: str | None) -> dict[str, Any]:
-    try:
-        jobs, next_cursor = await imports.list_shop_imports(
-            session, seller.principal, seller.shop.id, limit=PAGE_SIZE, cursor=cursor
-        )
-    except ShoppableError as error:  # a tampered cursor: the newest page
-        if error.code != "invalid_cursor":
-            raise
-        cursor = None
-        jobs, next_cursor = await imports.list_shop_imports(
-            session, seller.principal, seller.shop.id, limit=PAGE_SIZE, cursor=None
-        )
+    jobs, next_cursor, cursor = await page_or_first(
+        lambda at: imports.list_shop_imports(session, seller.principal, seller.shop.id, limit=PAGE_SIZE, cursor=at),
+        cursor,
+    )
     return {
         "section": "imports",
         "imports": [_view(request, job) for job in jobs],

@@ -27,6 +27,7 @@ from shoppable.kit.errors import ShoppableError, not_found
 from shoppable.kit.idempotency import fingerprint, run_once
 from shoppable.kit.money import Money, to_minor_units
 from shoppable.web.forms import FieldErrors
+from shoppable.web.paging import page_or_first
 from shoppable.web.seller.access import Seller, SellerForm, SellerPage
 from shoppable.web.seller.uploads import close_form_at_end
 from shoppable.web.templating import render, with_toast
@@ -415,13 +416,7 @@ async def products_page(
             session, seller.principal, seller.shop.id, limit=PAGE_SIZE, cursor=after, q=query or None, statuses=statuses
         )
 
-    try:
-        products, next_cursor = await page(cursor)
-    except ShoppableError as error:  # a tampered cursor: the first page
-        if error.code != "invalid_cursor":
-            raise
-        cursor = None
-        products, next_cursor = await page(None)
+    products, next_cursor, cursor = await page_or_first(page, cursor)
     context = {
         "section": "products",
         "products": [_summary(p) for p in products],
@@ -510,17 +505,10 @@ async def _variant_context(
     errors: FieldErrors,
     values: dict[str, str],
 ) -> dict[str, Any]:
-    try:
-        movements, next_cursor = await catalog.inventory_movements(
-            session, seller.principal, variant["id"], limit=HISTORY_SIZE, cursor=cursor
-        )
-    except ShoppableError as error:
-        if error.code != "invalid_cursor":
-            raise
-        cursor = None
-        movements, next_cursor = await catalog.inventory_movements(
-            session, seller.principal, variant["id"], limit=HISTORY_SIZE, cursor=None
-        )
+    movements, next_cursor, cursor = await page_or_first(
+        lambda at: catalog.inventory_movements(session, seller.principal, variant["id"], limit=HISTORY_SIZE, cursor=at),
+        cursor,
+    )
     names = {f"user:{m['user_id']}": m["name"] for m in await identity.shop_members(session, seller.shop.id)}
     names[seller.principal.key] = "You"
     history = [

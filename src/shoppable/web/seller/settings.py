@@ -20,6 +20,7 @@ from shoppable.identity.rules import ShopRole
 from shoppable.kit.deps import DbSession
 from shoppable.kit.errors import ShoppableError
 from shoppable.web.forms import FieldErrors, field_errors, form_of
+from shoppable.web.paging import page_or_first
 from shoppable.web.seller.access import OwnerForm, OwnerPage, Seller, SellerPage
 from shoppable.web.templating import render, with_toast
 
@@ -260,15 +261,9 @@ async def _keys(
     errors: FieldErrors | None = None,
     posted: dict[str, str] | None = None,
 ) -> Response:
-    try:
-        keys, next_cursor = await shops.list_api_keys(
-            session, seller.principal, seller.shop.id, limit=50, cursor=cursor
-        )
-    except ShoppableError as error:
-        if error.code != "invalid_cursor":
-            raise
-        cursor = None
-        keys, next_cursor = await shops.list_api_keys(session, seller.principal, seller.shop.id, limit=50, cursor=None)
+    keys, next_cursor, cursor = await page_or_first(
+        lambda at: shops.list_api_keys(session, seller.principal, seller.shop.id, limit=50, cursor=at), cursor
+    )
     context = {
         "section": "settings",
         "keys": keys,
