@@ -85,3 +85,20 @@ async def test_another_shop_s_live_is_the_404_page(client: httpx.AsyncClient) ->
     )
     assert started.status_code == 404
     assert "Theirs" not in (await client.get(f"{seller.base}/lives", headers=HTML)).text
+
+
+async def test_host_steps_need_csrf_and_a_known_step(client: httpx.AsyncClient) -> None:
+    seller = await page_seller(client)
+    product = await create_product(client, seller.account, seller.shop["id"])
+    scheduled = await client.post(
+        f"{seller.base}/lives",
+        data={"csrf_token": seller.csrf, "title": "Studio tour", "product_ids": product["id"]},
+        headers=HTML,
+    )
+    console_url = scheduled.headers["location"]
+    live_id = console_url.rsplit("/", 1)[1]
+    no_token = await client.post(f"{console_url}/start", headers=HTML)
+    assert no_token.status_code == 403
+    unknown = await client.post(f"{console_url}/pause", data={"csrf_token": seller.csrf}, headers=HTML)
+    assert unknown.status_code == 404
+    assert (await client.get(f"/api/v1/lives/{live_id}")).json()["status"] == "scheduled"
